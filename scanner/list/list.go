@@ -1,0 +1,16 @@
+// Package list registers every embedded scanner in one explicit list.
+package list
+
+import (
+	"github.com/modelgate/modelgate/scanner"
+	"github.com/modelgate/modelgate/scanner/lfs"
+	"github.com/modelgate/modelgate/scanner/safetensors"
+)
+
+// All returns the embedded engine's scanners, in the order they run.
+func All() []scanner.Scanner {
+	return []scanner.Scanner{
+		lfs.New(),
+		safetensors.New(),
+	}
+}
