@@ -1,0 +1,107 @@
+// Package policy turns a scan result into a decision: which findings are
+// reported, which block, and the exit code. It has no side effects; the
+// output formats never change the decision.
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/modelgate/modelgate/scanner"
+)
+
+// Exit codes, as ClamAV, picklescan and ModelScan use them.
+const (
+	ExitPass  = 0 // nothing at or above the fail-on severity
+	ExitFail  = 1 // blocking findings
+	ExitError = 2 // operational error: bad flag, unreadable path, internal error
+)
+
+// Verdicts.
+const (
+	VerdictPass = "pass"
+	VerdictFail = "fail"
+)
+
+// Gate holds the thresholds. FailOn of scanner.SeverityUnset means never
+// fail ("none").
+type Gate struct {
+	FailOn    scanner.Severity
+	ReportMin scanner.Severity
+}
+
+// DefaultGate fails on high and reports everything.
+var DefaultGate = Gate{FailOn: scanner.SeverityHigh, ReportMin: scanner.SeverityInfo}
+
+// ParseFailOn reads a --fail-on value: a severity or "none".
+func ParseFailOn(s string) (scanner.Severity, error) {
+	if strings.EqualFold(strings.TrimSpace(s), "none") {
+		return scanner.SeverityUnset, nil
+	}
+	sev, err := scanner.ParseSeverity(s)
+	if err != nil {
+		return 0, fmt.Errorf("unknown fail-on %q (want critical, high, medium, low, info or none)", s)
+	}
+	return sev, nil
+}
+
+// FailOnName is the --fail-on spelling of a threshold.
+func FailOnName(s scanner.Severity) string {
+	if s == scanner.SeverityUnset {
+		return "none"
+	}
+	return s.String()
+}
+
+// Decision is what the gate concluded.
+type Decision struct {
+	Gate Gate
+	// Reported are the findings shown in every output, in result order:
+	// those at or above ReportMin, plus every blocking finding (a finding
+	// that fails the build is always shown).
+	Reported []scanner.Finding
+	// Blocking[i] says whether Reported[i] is at or above FailOn.
+	Blocking []bool
+	// BlockingCount is the number of blocking findings.
+	BlockingCount int
+	// Hidden counts findings below ReportMin.
+	Hidden   int
+	Verdict  string
+	ExitCode int
+}
+
+// IsBlocking reports whether a severity fails the gate.
+func (g Gate) IsBlocking(s scanner.Severity) bool {
+	return g.FailOn != scanner.SeverityUnset && s >= g.FailOn
+}
+
+// Evaluate applies the gate to a result.
+func Evaluate(res *scanner.Result, g Gate) Decision {
+	d := Decision{Gate: g, Reported: []scanner.Finding{}, Blocking: []bool{}}
+	for _, f := range res.Findings {
+		blocking := g.IsBlocking(f.Severity)
+		if !blocking && f.Severity < g.ReportMin {
+			d.Hidden++
+			continue
+		}
+		d.Reported = append(d.Reported, f)
+		d.Blocking = append(d.Blocking, blocking)
+		if blocking {
+			d.BlockingCount++
+		}
+	}
+	d.Verdict, d.ExitCode = VerdictPass, ExitPass
+	if d.BlockingCount > 0 {
+		d.Verdict, d.ExitCode = VerdictFail, ExitFail
+	}
+	return d
+}
+
+// CountBySeverity counts the reported findings per severity.
+func (d *Decision) CountBySeverity() map[scanner.Severity]int {
+	counts := map[scanner.Severity]int{}
+	for _, f := range d.Reported {
+		counts[f.Severity]++
+	}
+	return counts
+}
