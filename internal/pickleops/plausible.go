@@ -7,23 +7,21 @@ import (
 	"strconv"
 )
 
-// Plausible reports whether head, the first bytes of a file, reads as the
-// start of a pickle stream. It decodes opcodes and their arguments and
-// tracks stack depth and marks, so that text which happens to start with an
-// opcode byte is not taken for a pickle. complete says head is the whole
-// file. It is a cheap routing test, not an analysis: it never fails on
-// content the scanner should see (a PROTO opcode is enough).
-func Plausible(head []byte, complete bool) bool {
-	if len(head) >= 2 && head[0] == PROTO {
-		// An explicit protocol byte followed by a real opcode: nothing else
-		// begins this way by accident often enough to matter.
-		return head[1] <= HighestProtocol && (len(head) == 2 || Lookup(head[2]) != nil)
-	}
-	w := plausibleWalk{buf: head}
+// Plausible reports whether head, the first bytes of a stream of size
+// bytes, reads as the start of a pickle. It decodes opcodes and their
+// arguments and tracks stack depth and marks, so that text or binary data
+// that happens to start with an opcode byte is not taken for a pickle.
+// Length fields must fit in the stream: a payload that runs past the head
+// but not past the stream is accepted as evidence (a pickle may start with
+// a huge bytes constant), one that runs past the stream is not. It is a
+// cheap routing test, not an analysis.
+func Plausible(head []byte, size int64) bool {
+	complete := int64(len(head)) >= size
+	w := plausibleWalk{buf: head, size: size}
 	for n := 0; ; n++ {
 		if w.pos >= len(w.buf) {
 			// Ran out of sniffed bytes mid-stream: enough valid opcodes
-			// is evidence enough, unless the file itself ended here.
+			// is evidence enough, unless the stream itself ended here.
 			return !complete && n >= 8
 		}
 		op := Lookup(w.buf[w.pos])
@@ -31,8 +29,17 @@ func Plausible(head []byte, complete bool) bool {
 			return false
 		}
 		w.pos++
-		if !w.skipArg(op) {
-			return !complete && w.pos >= len(w.buf) && n >= 8
+		switch w.skipArg(op) {
+		case argBad:
+			return false
+		case argPastHead:
+			// A length that fits the stream but not the head: the opcodes
+			// so far were valid, and random bytes almost never produce a
+			// length that fits.
+			return n >= 1 || op.Arg == ArgLen8 || op.Arg == ArgU8
+		}
+		if op.Code == PROTO && w.buf[w.pos-1] > HighestProtocol {
+			return false
 		}
 		if !w.apply(op.Effect) {
 			return false
@@ -43,8 +50,17 @@ func Plausible(head []byte, complete bool) bool {
 	}
 }
 
+type argResult uint8
+
+const (
+	argOK argResult = iota
+	argBad
+	argPastHead
+)
+
 type plausibleWalk struct {
 	buf   []byte
+	size  int64 // size of the whole stream
 	pos   int
 	depth int   // values on the current (innermost) stack
 	marks []int // depths saved by MARK
@@ -56,62 +72,80 @@ var (
 )
 
 // line returns the next newline-terminated line (without the newline).
-func (w *plausibleWalk) line() ([]byte, bool) {
+func (w *plausibleWalk) line() ([]byte, argResult) {
 	i := bytes.IndexByte(w.buf[w.pos:], '\n')
-	if i < 0 || i > 256 {
-		return nil, false
+	switch {
+	case i > 256:
+		return nil, argBad
+	case i < 0 && len(w.buf)-w.pos <= 256 && int64(len(w.buf)) < w.size:
+		return nil, argPastHead
+	case i < 0:
+		return nil, argBad
 	}
 	l := w.buf[w.pos : w.pos+i]
 	w.pos += i + 1
-	return l, true
+	return l, argOK
 }
 
-func (w *plausibleWalk) fixed(n int) bool {
+func (w *plausibleWalk) fixed(n int) argResult {
 	if len(w.buf)-w.pos < n {
-		return false
+		if int64(w.pos+n) > w.size {
+			return argBad
+		}
+		return argPastHead
 	}
 	w.pos += n
-	return true
+	return argOK
 }
 
 // counted skips a length-prefixed argument whose length field has n bytes.
-func (w *plausibleWalk) counted(n int, signed bool) bool {
-	if len(w.buf)-w.pos < n {
-		return false
+func (w *plausibleWalk) counted(n int, signed bool) argResult {
+	if r := w.fixed(n); r != argOK {
+		return r
 	}
 	var l uint64
 	switch n {
 	case 1:
-		l = uint64(w.buf[w.pos])
+		l = uint64(w.buf[w.pos-1])
 	case 4:
-		v := binary.LittleEndian.Uint32(w.buf[w.pos:])
+		v := binary.LittleEndian.Uint32(w.buf[w.pos-4:])
 		if signed && int32(v) < 0 {
-			return false
+			return argBad
 		}
 		l = uint64(v)
 	case 8:
-		l = binary.LittleEndian.Uint64(w.buf[w.pos:])
+		l = binary.LittleEndian.Uint64(w.buf[w.pos-8:])
 	}
-	w.pos += n
+	if l > uint64(w.size-int64(w.pos)) {
+		return argBad // longer than the rest of the stream
+	}
 	if l > uint64(len(w.buf)-w.pos) {
-		w.pos = len(w.buf) // runs past the sniffed bytes: fine, stop here
-		return false
+		return argPastHead
 	}
 	w.pos += int(l)
-	return true
+	return argOK
 }
 
-func (w *plausibleWalk) skipArg(op *Op) bool {
+func (w *plausibleWalk) skipArg(op *Op) argResult {
 	switch op.Arg {
 	case ArgNone:
-		return true
+		return argOK
 	case ArgU1:
 		return w.fixed(1)
 	case ArgU2:
 		return w.fixed(2)
 	case ArgI4, ArgU4:
 		return w.fixed(4)
-	case ArgU8, ArgF8:
+	case ArgU8:
+		if r := w.fixed(8); r != argOK {
+			return r
+		}
+		// FRAME: the frame must fit in the stream.
+		if binary.LittleEndian.Uint64(w.buf[w.pos-8:]) > uint64(w.size-int64(w.pos)) {
+			return argBad
+		}
+		return argOK
+	case ArgF8:
 		return w.fixed(8)
 	case ArgLen1, ArgLong1:
 		return w.counted(1, false)
@@ -122,24 +156,29 @@ func (w *plausibleWalk) skipArg(op *Op) bool {
 	case ArgLen8:
 		return w.counted(8, false)
 	case ArgDecimalNL:
-		l, ok := w.line()
-		return ok && (decimalLine.Match(l) || string(l) == "00" || string(l) == "01")
+		return w.lineMatching(func(l []byte) bool { return decimalLine.Match(l) || string(l) == "00" || string(l) == "01" })
 	case ArgFloatNL:
-		l, ok := w.line()
-		_, err := strconv.ParseFloat(string(l), 64)
-		return ok && err == nil
+		return w.lineMatching(func(l []byte) bool { _, err := strconv.ParseFloat(string(l), 64); return err == nil })
 	case ArgStringNL:
-		l, ok := w.line()
-		return ok && len(l) >= 2 && (l[0] == '\'' || l[0] == '"') && l[len(l)-1] == l[0]
+		return w.lineMatching(func(l []byte) bool { return len(l) >= 2 && (l[0] == '\'' || l[0] == '"') && l[len(l)-1] == l[0] })
 	case ArgUnicodeNL, ArgRawNL:
-		_, ok := w.line()
-		return ok
+		return w.lineMatching(func([]byte) bool { return true })
 	case ArgGlobalNL:
-		m, ok1 := w.line()
-		n, ok2 := w.line()
-		return ok1 && ok2 && identLine.Match(m) && identLine.Match(n)
+		if r := w.lineMatching(identLine.Match); r != argOK {
+			return r
+		}
+		return w.lineMatching(identLine.Match)
 	}
-	return false
+	return argBad
+}
+
+// lineMatching reads a text line and checks it.
+func (w *plausibleWalk) lineMatching(valid func([]byte) bool) argResult {
+	l, r := w.line()
+	if r == argOK && !valid(l) {
+		return argBad
+	}
+	return r
 }
 
 // apply checks and applies a stack effect; false means the stream would

@@ -14,7 +14,11 @@ func TestPlausible(t *testing.T) {
 		want     bool
 	}{
 		{"protocol 2 header", "\x80\x02}q\x00.", true, true},
-		{"protocol 5 header cut", "\x80\x05\x95\x10\x00\x00", false, true},
+		{"protocol 5 frame cut", "\x80\x05\x95\x10\x00\x00", false, true},
+		{"frame longer than the stream", "\x80\x04\x95\xff\xff\xff\xff\x00\x00\x00\x00}.", true, false},
+		{"huge bytes first, within the stream", "\x80\x04\x8e\x00\x00\x10\x00\x00\x00\x00\x00", false, true},
+		{"bytes length past the stream", "\x80\x04B\xff\xff\xff\x7f", false, false},
+		{"random bytes after a proto header", "\x80\x02\xff\x13\x77", false, false},
 		{"protocol 9 is no pickle", "\x80\x09}.", true, false},
 		{"protocol 0 dict", "(dp0\nVa\np1\nI1\nsS'b'\np2\nI2\ns.", true, true},
 		{"protocol 0 global and reduce", "cos\nsystem\n(S'echo hi'\ntR.", true, true},
@@ -32,7 +36,11 @@ func TestPlausible(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := pickleops.Plausible([]byte(tt.data), tt.complete); got != tt.want {
+			size := int64(len(tt.data))
+			if !tt.complete {
+				size += 1 << 20
+			}
+			if got := pickleops.Plausible([]byte(tt.data), size); got != tt.want {
 				t.Errorf("Plausible(%q) = %v, want %v", tt.data, got, tt.want)
 			}
 		})
@@ -60,6 +68,10 @@ func FuzzPlausible(f *testing.F) {
 	f.Add([]byte("\x80\x02}q\x00."), true)
 	f.Add([]byte("cos\nsystem\n(S'x'\ntR."), false)
 	f.Fuzz(func(t *testing.T, data []byte, complete bool) {
-		pickleops.Plausible(data, complete)
+		size := int64(len(data))
+		if !complete {
+			size += 1 << 20
+		}
+		pickleops.Plausible(data, size)
 	})
 }

@@ -153,7 +153,6 @@ func modelZipMember(name string) bool {
 }
 
 func detectHead(r io.ReaderAt, head []byte, size int64, name string) Format {
-	complete := int64(len(head)) == size
 	switch {
 	case isLFSPointer(head, size):
 		return LFSPointer
@@ -185,7 +184,7 @@ func detectHead(r io.ReaderAt, head []byte, size int64, name string) Format {
 		return TFLite
 	case isSafetensors(head, size):
 		return Safetensors
-	case pickleops.Plausible(head, complete):
+	case pickleops.Plausible(head, size):
 		return Pickle
 	case isZlib(head):
 		return Zlib

@@ -4,6 +4,7 @@ package list
 import (
 	"github.com/modelgate/modelgate/scanner"
 	"github.com/modelgate/modelgate/scanner/lfs"
+	"github.com/modelgate/modelgate/scanner/pickle"
 	"github.com/modelgate/modelgate/scanner/safetensors"
 )
 
@@ -11,6 +12,7 @@ import (
 func All() []scanner.Scanner {
 	return []scanner.Scanner{
 		lfs.New(),
+		pickle.New(),
 		safetensors.New(),
 	}
 }
