@@ -26,12 +26,12 @@ func Plausible(head []byte, size int64) bool {
 		}
 		op := Lookup(w.buf[w.pos])
 		if op == nil {
-			return false
+			return w.convinced(n)
 		}
 		w.pos++
 		switch w.skipArg(op) {
 		case argBad:
-			return false
+			return w.convinced(n)
 		case argPastHead:
 			// A length that fits the stream but not the head: the opcodes
 			// so far were valid, and random bytes almost never produce a
@@ -42,12 +42,27 @@ func Plausible(head []byte, size int64) bool {
 			return false
 		}
 		if !w.apply(op.Effect) {
-			return false
+			return w.convinced(n)
 		}
-		if op.Code == STOP {
+		switch op.Code {
+		case REDUCE, INST, OBJ, NEWOBJ, NEWOBJ_EX:
+			w.calls++
+		case STOP:
 			return n >= 1
 		}
 	}
+}
+
+// convincing is how many valid, stack-consistent opcodes make a stream a
+// pickle even if something invalid follows (joblib writes raw array bytes
+// inside its pickles; broken pickles still run their first opcodes).
+const convincing = 16
+
+// convinced decides for a stream that turned invalid after n opcodes: a
+// long valid run, or a call after an import, is a pickle (whose first
+// opcodes CPython runs before it fails).
+func (w *plausibleWalk) convinced(n int) bool {
+	return n >= convincing || (w.calls > 0 && n >= 3)
 }
 
 type argResult uint8
@@ -62,6 +77,7 @@ type plausibleWalk struct {
 	buf   []byte
 	size  int64 // size of the whole stream
 	pos   int
+	calls int   // call opcodes seen
 	depth int   // values on the current (innermost) stack
 	marks []int // depths saved by MARK
 }

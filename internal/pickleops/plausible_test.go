@@ -75,3 +75,10 @@ func FuzzPlausible(f *testing.F) {
 		pickleops.Plausible(data, size)
 	})
 }
+
+func TestPlausibleBrokenAfterCall(t *testing.T) {
+	data := []byte("cbuiltins\nexec\n(Vprint(1)\ntR\xff")
+	if !pickleops.Plausible(data, int64(len(data))) {
+		t.Fatal("a pickle that calls exec and then breaks must still sniff as a pickle")
+	}
+}

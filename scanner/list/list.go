@@ -3,7 +3,9 @@ package list
 
 import (
 	"github.com/modelgate/modelgate/scanner"
+	"github.com/modelgate/modelgate/scanner/compress"
 	"github.com/modelgate/modelgate/scanner/lfs"
+	"github.com/modelgate/modelgate/scanner/numpy"
 	"github.com/modelgate/modelgate/scanner/pickle"
 	"github.com/modelgate/modelgate/scanner/safetensors"
 )
@@ -13,6 +15,8 @@ func All() []scanner.Scanner {
 	return []scanner.Scanner{
 		lfs.New(),
 		pickle.New(),
+		numpy.New(),
+		compress.New(),
 		safetensors.New(),
 	}
 }
