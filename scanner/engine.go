@@ -46,6 +46,9 @@ type Engine struct {
 	Limits Limits
 	// Progress, if set, is called after each file with the count done.
 	Progress func(done, total int)
+	// Explain, if set, receives each scanner's account of its analysis
+	// (modelgate explain). Scanners then run one file at a time.
+	Explain io.Writer
 }
 
 // fileOutcome is what scanning one target produced.
@@ -63,6 +66,9 @@ func (e *Engine) Run(ctx context.Context, targets []Target) (*Result, error) {
 	res := &Result{StartedAt: time.Now()}
 	outcomes := make([]fileOutcome, len(targets))
 	jobs := cmp.Or(e.Jobs, runtime.NumCPU())
+	if e.Explain != nil {
+		jobs = 1 // keep explanations in file order
+	}
 	limits := e.Limits.withDefaults()
 
 	var next, done atomic.Int64
@@ -192,7 +198,7 @@ func (w *walk) scan(ctx context.Context, out *fileOutcome, file File, r io.Reade
 			continue
 		}
 		ran = append(ran, s.Name())
-		in := &Input{File: file, R: r}
+		in := &Input{File: file, R: r, Explain: w.engine.Explain}
 		if depth < w.limits.MaxDepth {
 			in.nested = func(ctx context.Context, member string, mr io.ReaderAt, size int64) ([]Finding, error) {
 				return w.scanMember(ctx, file, member, mr, size, depth+1)

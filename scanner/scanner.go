@@ -47,6 +47,10 @@ type Input struct {
 	File
 	// R reads the content; Size bounds it.
 	R io.ReaderAt
+	// Explain, when set, receives a human-readable account of the
+	// analysis (a disassembly for pickles); scanners that have nothing to
+	// explain ignore it.
+	Explain io.Writer
 	// nested scans a member of this file (set by the engine).
 	nested func(ctx context.Context, member string, r io.ReaderAt, size int64) ([]Finding, error)
 }
@@ -61,6 +65,9 @@ func (in *Input) ScanMember(ctx context.Context, member string, r io.ReaderAt, s
 	}
 	return in.nested(ctx, member, r, size)
 }
+
+// Location is where this input is: its path and member.
+func (in *Input) Location() Location { return Location{Path: in.Path, Member: in.Member} }
 
 // Finding builds a finding at this input's location with the rule's default
 // severity; the engine sets the engine name and fingerprint.

@@ -31,6 +31,8 @@ const usage = `modelgate: a security gate for machine-learning repositories.
 
 Usage:
   modelgate scan [flags] [PATH...]   scan model artifacts and prompt fixtures (default path: .)
+  modelgate explain [flags] FILE...  scan and show how each file was read: a pickle
+                                     disassembly with resolved imports, calls and the verdict
   modelgate rules [--format text|json|markdown]
                                      print the rule catalogue
   modelgate version                  print the version and commit
@@ -50,6 +52,12 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "scan":
 		var code int
 		code, err = runScan(ctx, args[1:], env)
+		if err == nil {
+			return code
+		}
+	case "explain":
+		var code int
+		code, err = runScan(ctx, append([]string{"--explain"}, args[1:]...), env)
 		if err == nil {
 			return code
 		}

@@ -44,6 +44,7 @@ type scanOptions struct {
 	config            string
 	category          string
 	github            bool
+	explain           bool
 }
 
 var outputFormats = []string{"text", "json", "sarif"}
@@ -70,6 +71,7 @@ func scanFlags(o *scanOptions, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the text output (NO_COLOR is honoured too)")
 	fs.StringVar(&o.config, "config", "", "policy file (reserved: not supported yet)")
 	fs.StringVar(&o.category, "category", report.DefaultCategory, "SARIF category (runAutomationDetails.id) for GitHub code scanning")
+	fs.BoolVar(&o.explain, "explain", false, "print each scanner's account of its analysis (a pickle disassembly with resolved imports and calls) before the report")
 	fs.BoolVar(&o.github, "github", false, "GitHub Action mode: read INPUT_* inputs and set step outputs (automatic when GITHUB_ACTIONS=true)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: modelgate scan [flags] [PATH...]\n\nScans model artifacts and prompt fixtures under each PATH (default: .).\n\nFlags:\n")
@@ -151,6 +153,9 @@ func (o *scanOptions) scan(ctx context.Context, env Env, gate policy.Gate) (*rep
 		Scanners: list.All(),
 		Jobs:     o.jobs,
 		Limits:   scanner.Limits{MaxFileSize: int64(o.maxFileSize), FileTimeout: o.fileTimeout},
+	}
+	if o.explain {
+		engine.Explain = env.Stdout
 	}
 	progress := o.startProgress(env)
 	engine.Progress = progress.update

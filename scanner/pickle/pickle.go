@@ -13,6 +13,7 @@ package pickle
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/modelgate/modelgate/scanner"
 	"github.com/modelgate/modelgate/scanner/format"
@@ -64,7 +65,14 @@ func (s *Scanner) Scan(ctx context.Context, in *scanner.Input) ([]scanner.Findin
 // analyse walks the whole input and judges what it found.
 func (s *Scanner) analyse(ctx context.Context, in *scanner.Input) (*walk, error) {
 	w := &walk{in: in, pol: s.pol, lim: s.lim, counts: map[string]int{}}
+	if in.Explain != nil {
+		w.trace = &tracer{out: in.Explain}
+		fmt.Fprintf(in.Explain, "\n== %s: pickle disassembly (offset, opcode, what it does)\n", in.Location().String())
+	}
 	err := w.stream(ctx, 0)
+	if w.trace != nil {
+		w.traceSummary()
+	}
 	w.judgeImports()
 	w.judgeLayout()
 	if err == nil {

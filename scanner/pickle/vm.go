@@ -74,7 +74,8 @@ type vm struct {
 	memo  memo
 	proto int
 	depth int // nesting of joblib object-array pickles
-	top   *value
+	// lastNote describes the last memo or frame opcode, for explain.
+	lastNote string
 }
 
 // run walks one pickle from the reader's position to its STOP. It returns
@@ -105,6 +106,9 @@ func (m *vm) run(ctx context.Context) (*value, error) {
 		}
 		if err := m.step(ctx, op, off); err != nil {
 			return nil, err
+		}
+		if m.w.trace != nil {
+			m.w.traceOp(m, op, off)
 		}
 		if len(m.stack)+len(m.marks) > m.w.lim.MaxStack {
 			m.w.limit(off, fmt.Sprintf("stack deeper than %d values", m.w.lim.MaxStack))
@@ -187,6 +191,7 @@ func (m *vm) step(ctx context.Context, op *pickleops.Op, off int64) error {
 		if err != nil {
 			return m.w.decodeError(off, err)
 		}
+		m.lastNote = fmt.Sprintf("%d bytes", n)
 		if !m.rd.startFrame(off, n) {
 			m.w.malformed(off, fmt.Sprintf("the frame at offset %d declares %d bytes, past the end of the stream", off, n))
 		}
@@ -571,6 +576,7 @@ func (m *vm) put(op *pickleops.Op, off int64) error {
 		}
 	}
 	m.w.puts++
+	m.lastNote = fmt.Sprintf("memo[%d]", idx)
 	if len(m.stack) == 0 {
 		m.w.malformed(off, fmt.Sprintf("%s at offset %d with an empty stack", op.Name, off))
 		return nil
@@ -607,6 +613,7 @@ func (m *vm) get(op *pickleops.Op, off int64) error {
 		idx, _ = strconv.ParseInt(string(l), 10, 64)
 	}
 	m.w.gets++
+	m.lastNote = fmt.Sprintf("memo[%d]", idx)
 	v := m.memo.get(idx)
 	if v == nil {
 		m.w.malformed(off, fmt.Sprintf("%s at offset %d reads memo entry %d, which was never stored", op.Name, off, idx))

@@ -27,6 +27,7 @@ type walk struct {
 	tops            []*value       // the value of each stacked pickle
 	nested          []nestedPayload
 	expanded        bool
+	trace           *tracer // set for modelgate explain
 }
 
 // nestedPayload is a str/bytes constant whose content is a pickle or an
