@@ -239,10 +239,14 @@ func reportedFormat(s format.Sniff, scanned bool) format.Format {
 	return s.Format
 }
 
-// unscanned explains why nothing looked at a file.
+// unscanned explains why nothing looked at a file. Inside containers,
+// members that are plain data or text (tensor storages, version files)
+// are expected and pass silently.
 func (w *walk) unscanned(loc Location, sniff format.Sniff, depth int) []Finding {
 	switch {
-	case sniff.Format == format.Unknown && (w.wanted || depth > 0):
+	case depth > 0 && (sniff.Format == format.Unknown || sniff.Format == format.Text):
+		return nil
+	case sniff.Format == format.Unknown && w.wanted:
 		return []Finding{w.engine.coreFinding(loc, RuleUnrecognised,
 			"Content matches no known model or prompt format; nothing was analysed.", "")}
 	case sniff.Format != format.Unknown:
@@ -260,7 +264,10 @@ func (w *walk) scanMember(ctx context.Context, parent File, member string, r io.
 	child := File{Path: parent.Path, Member: joinMember(parent.Member, member), Size: size}
 	var sub fileOutcome
 	br := &budgetReader{ctx: ctx, r: r, size: size, remaining: w.remaining}
-	sniff, err := format.Detect(br, size, member)
+	sniff, err := format.DetectHead(br, size, member)
+	if err == nil && sniff.IsModel() {
+		err = sniff.CheckTail(br, size)
+	}
 	if err != nil {
 		sub.addError(w.engine, Location{Path: child.Path, Member: child.Member}, "", fmt.Errorf("read: %w", err))
 		return sub.findings, nil

@@ -10,6 +10,7 @@ package scanner
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/modelgate/modelgate/scanner/format"
@@ -85,4 +86,27 @@ func (in *Input) FindingAt(ruleID string, offset int64, message, evidence string
 	f := in.Finding(ruleID, message, evidence)
 	f.Location.ByteOffset = Offset(offset)
 	return f
+}
+
+// CollapseNote replaces every finding of an informational rule among a
+// container's findings with one note at the container itself, or drops
+// them all when anything at or above medium was found: "this archive is
+// pickle-based" is worth saying once, and not beside real problems.
+func (in *Input) CollapseNote(fs []Finding, ruleID, message string) []Finding {
+	var kept []Finding
+	n, serious := 0, false
+	for _, f := range fs {
+		if f.RuleID == ruleID {
+			n++
+			continue
+		}
+		if r, ok := LookupRule(f.RuleID); ok && max(f.Severity, r.Severity) >= SeverityMedium {
+			serious = true
+		}
+		kept = append(kept, f)
+	}
+	if n == 0 || serious {
+		return kept
+	}
+	return append(kept, in.Finding(ruleID, fmt.Sprintf(message, n), ruleID))
 }

@@ -103,7 +103,8 @@ func (s *Scanner) Scan(ctx context.Context, in *scanner.Input) ([]scanner.Findin
 		return []scanner.Finding{in.Finding(ruleCorrupt, fmt.Sprintf("%s stream is corrupt or truncated: %v.", in.Sniff.Format, err), "corrupt stream")}, nil
 	}
 	defer content.Close()
-	return in.ScanMember(ctx, innerName(in), content, content.Size)
+	fs, err := in.ScanMember(ctx, innerName(in), content, content.Size)
+	return in.CollapseNote(fs, "MG1015", "Compressed pickle (%d stream(s)): no dangerous content found, but loading a pickle runs code chosen by its author; prefer safetensors."), err
 }
 
 // innerName is the member name for the decompressed content.

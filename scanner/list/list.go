@@ -3,6 +3,7 @@ package list
 
 import (
 	"github.com/modelgate/modelgate/scanner"
+	"github.com/modelgate/modelgate/scanner/archive"
 	"github.com/modelgate/modelgate/scanner/compress"
 	"github.com/modelgate/modelgate/scanner/lfs"
 	"github.com/modelgate/modelgate/scanner/numpy"
@@ -17,6 +18,7 @@ func All() []scanner.Scanner {
 		pickle.New(),
 		numpy.New(),
 		compress.New(),
+		archive.New(),
 		safetensors.New(),
 	}
 }

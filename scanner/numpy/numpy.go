@@ -160,7 +160,8 @@ func (*Scanner) Scan(ctx context.Context, in *scanner.Input) ([]scanner.Finding,
 			fmt.Sprintf("Array of dtype %s holds pickled Python objects (%d bytes from offset %d); numpy.load needs allow_pickle=True and unpickles them.", h.Descr, body, h.DataOffset),
 			"descr="+h.Descr)}
 		nested, err := in.ScanMember(ctx, fmt.Sprintf("@%d", h.DataOffset), io.NewSectionReader(in.R, h.DataOffset, body), body)
-		return append(fs, nested...), err
+		fs = append(fs, nested...)
+		return in.CollapseNote(fs, "MG1015", "Object array pickle (%d stream(s)): no dangerous content found."), err
 	}
 	if want, ok := h.DataSize(); ok && want != body {
 		return []scanner.Finding{in.FindingAt(ruleHeader, h.DataOffset,
