@@ -156,7 +156,8 @@ func (w *walk) formatInUse(format string) {
 			return
 		}
 	}
-	w.add(ruleFormatInUse, 0, fmt.Sprintf("%s: no dangerous content found, but loading a pickle runs code chosen by its author; prefer safetensors.", format), format)
+	w.findings = append(w.findings, w.in.Finding(ruleFormatInUse,
+		fmt.Sprintf("%s: no dangerous content found, but loading a pickle runs code chosen by its author; prefer safetensors.", format), format))
 }
 
 // sortedImports lists distinct resolved imports (for explain).

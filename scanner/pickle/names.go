@@ -191,6 +191,11 @@ func (p *policy) judge(module, name string) judgement {
 			return judgement{verdictDeny, full, "reaches interpreter internals through " + c}
 		}
 	}
+	// Curated exact entries win over the gateway walk: torch.jit._pickle
+	// is a torch module, not the pickle module.
+	if why, ok := p.allow.exact(full); ok {
+		return judgement{verdictAllow, full, why}
+	}
 	// A component that is a module object reached as an attribute
 	// (torch.os, random._os) is judged as that module.
 	for i := 1; i < len(comps); i++ {

@@ -76,6 +76,9 @@ func (s *Scanner) analyse(ctx context.Context, in *scanner.Input) (*walk, error)
 	w.judgeImports()
 	w.judgeLayout()
 	if err == nil {
+		err = w.walkAlternatives(ctx)
+	}
+	if err == nil {
 		err = w.scanNested(ctx)
 	}
 	w.formatInUse("pickle")

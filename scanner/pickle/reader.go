@@ -21,6 +21,8 @@ type reader struct {
 
 	frameEnd  int64 // end of the current frame, or -1 outside frames
 	onViolate func(off int64, msg string)
+	// onStraddle receives the end of a frame that a read crossed.
+	onStraddle func(frameEnd int64)
 }
 
 const readBufSize = 64 << 10
@@ -67,6 +69,9 @@ func (rd *reader) checkFrame(n int64) {
 	}
 	if rd.pos+n > rd.frameEnd {
 		rd.onViolate(rd.pos, fmt.Sprintf("a %d-byte read at offset %d crosses the end of the frame at %d", n, rd.pos, rd.frameEnd))
+		if rd.onStraddle != nil {
+			rd.onStraddle(rd.frameEnd)
+		}
 		rd.frameEnd = -1
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 
 	"github.com/modelgate/modelgate/internal/pickleops"
 	"github.com/modelgate/modelgate/scanner"
@@ -28,6 +29,8 @@ type walk struct {
 	nested          []nestedPayload
 	expanded        bool
 	trace           *tracer // set for modelgate explain
+	alts            []int64 // frame ends straddled by an argument
+	isAlt           bool    // this walk is itself an alternative reading
 }
 
 // nestedPayload is a str/bytes constant whose content is a pickle or an
@@ -79,6 +82,37 @@ func (w *walk) frameViolation(off int64, msg string) {
 	w.add(ruleFrame, off, "FRAME violation: "+msg+". The C unpickler and linear disassemblers read different opcodes here.", "frame violation")
 }
 
+// maxAltWalks bounds the alternative readings tried after frame violations.
+const maxAltWalks = 4
+
+// noteAlt remembers where a reader that honours the frame boundary would
+// resume, so that the bytes there are walked too.
+func (w *walk) noteAlt(frameEnd int64) {
+	if !w.isAlt && len(w.alts) < maxAltWalks {
+		w.alts = append(w.alts, frameEnd)
+	}
+}
+
+// walkAlternatives walks the stream again from each frame boundary that an
+// argument straddled: what the C unpickler may execute, hidden from a
+// linear reading. Its findings join this walk's.
+func (w *walk) walkAlternatives(ctx context.Context) error {
+	for _, off := range w.alts {
+		alt := &walk{in: w.in, pol: w.pol, lim: w.lim, counts: map[string]int{}, isAlt: true}
+		err := alt.stream(ctx, off)
+		alt.judgeImports()
+		for _, f := range alt.findings {
+			if f.RuleID != ruleMalformed && f.RuleID != ruleTrailing {
+				w.findings = append(w.findings, f)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (w *walk) mutation(off int64, op string, target *value) {
 	name := target.imp.display()
 	w.add(ruleMutation, off, fmt.Sprintf("%s at offset %d modifies the imported global %s instead of a new object.", op, off, name),
@@ -113,7 +147,7 @@ func (w *walk) decodeError(off int64, err error) error {
 // the layout expects it: legacy PyTorch storages).
 func (w *walk) stream(ctx context.Context, start int64) error {
 	rd := newReader(w.in.R, start, w.in.Size)
-	rd.onViolate = w.frameViolation
+	rd.onViolate, rd.onStraddle = w.frameViolation, w.noteAlt
 	for i := 0; ; i++ {
 		if i >= w.lim.MaxPickles {
 			w.limit(rd.pos, fmt.Sprintf("more than %d stacked pickles", w.lim.MaxPickles))
@@ -190,7 +224,9 @@ func (w *walk) inspectPayload(rd *reader, off, n int64, v *value) error {
 }
 
 // looksNested recognises a pickle (strictly: its opcodes must check out
-// against the payload's length) or a zip archive at the start of a payload.
+// against the payload's length, and a protocol-0/1 pickle must import
+// something) or a zip archive at the start of a payload. Tensor data in
+// bytes constants must not look nested by accident.
 func looksNested(head []byte, size int64) bool {
 	if size < 8 {
 		return false
@@ -199,9 +235,14 @@ func looksNested(head []byte, size int64) bool {
 		nameLen := int(head[26]) | int(head[27])<<8
 		return nameLen > 0 && int64(30+nameLen) <= size
 	}
-	return len(head) > 2 && head[0] == pickleops.PROTO && head[1] >= 2 && head[1] <= pickleops.HighestProtocol &&
-		pickleops.Plausible(head, size)
+	if len(head) > 2 && head[0] == pickleops.PROTO {
+		return head[1] >= 2 && head[1] <= pickleops.HighestProtocol && pickleops.Plausible(head, size)
+	}
+	return textImport.Match(head) && pickleops.Plausible(head, size)
 }
+
+// textImport finds a protocol-0 GLOBAL or INST operand pair.
+var textImport = regexp.MustCompile(`[ci][A-Za-z_][A-Za-z0-9_.]*\n[A-Za-z_][A-Za-z0-9_.]*\n`)
 
 // looksBase64Nested recognises base64 of a pickle ("\x80\x02".."\x80\x05")
 // or of a zip.
