@@ -152,7 +152,8 @@ func TestGateThresholds(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"--fail-on", "critical"}, 0},
+		{[]string{"--fail-on", "critical"}, 1},
+		{[]string{"--fail-on", "critical", "--exclude", "*.bin"}, 0},
 		{[]string{"--fail-on", "none"}, 0},
 		{[]string{"--fail-on", "low"}, 1},
 		// Reporting is separate from the gate: a high report-min still fails on high.
@@ -267,7 +268,7 @@ func TestActionMode(t *testing.T) {
 		"GITHUB_OUTPUT":    outputs,
 		"INPUT_PATH":       "testdata/demo",
 		"INPUT_FAIL-ON":    "critical",
-		"INPUT_EXCLUDE":    "lfs/**\n",
+		"INPUT_EXCLUDE":    "lfs/**\n*.bin\n",
 		"INPUT_SARIF-FILE": sarifPath,
 		"INPUT_REPORT-MIN": "low",
 	}
@@ -370,5 +371,45 @@ func validateJSON(t *testing.T, schemaPath string, data []byte) {
 	}
 	if err := sch.Validate(doc); err != nil {
 		t.Errorf("not valid against %s: %v", schemaPath, err)
+	}
+}
+
+// TestPickleFixtureTrees: the malicious fixtures fail the default gate, the
+// benign real checkpoints pass it.
+func TestPickleFixtureTrees(t *testing.T) {
+	repoRoot(t)
+	if r := run(t, nil, "scan", "testdata/pickle/malicious", "--quiet"); r.code != 1 {
+		t.Errorf("malicious fixtures: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	r := run(t, nil, "scan", "testdata/pickle/benign", "--format", "json")
+	if r.code != 0 {
+		t.Errorf("benign checkpoints: exit %d, want 0\n%s", r.code, r.stdout)
+	}
+	var doc struct {
+		Findings []struct {
+			RuleID   string `json:"rule_id"`
+			Severity scanner.Severity
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range doc.Findings {
+		if f.Severity >= scanner.SeverityMedium {
+			t.Errorf("benign checkpoint has a %s finding %s", f.Severity, f.RuleID)
+		}
+	}
+}
+
+func TestExplain(t *testing.T) {
+	repoRoot(t)
+	r := run(t, nil, "explain", "testdata/pickle/malicious/stack-global-binput-after-pop.pkl")
+	if r.code != 1 {
+		t.Fatalf("exit %d", r.code)
+	}
+	for _, want := range []string{"pickle disassembly", "STACK_GLOBAL", "os system  [dangerous]", "called by REDUCE", "MG1001"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("explain output lacks %q:\n%s", want, r.stdout)
+		}
 	}
 }
