@@ -1,7 +1,7 @@
 package scanner
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
 	"regexp"
 	"slices"
@@ -51,8 +51,8 @@ var markdownNoise = strings.NewReplacer("**", "", "`", "")
 
 func stripMarkdown(s string) string { return markdownNoise.Replace(s) }
 
-//go:embed rules.yaml
-var rulesYAML []byte
+//go:embed rules/*.yaml
+var rulesFS embed.FS
 
 var (
 	catalogueOnce sync.Once
@@ -65,20 +65,20 @@ var ruleIDPattern = regexp.MustCompile(`^MG\d{4}$`)
 var ruleNamePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 func loadCatalogue() {
-	var rules []Rule
-	if err := yaml.Unmarshal(rulesYAML, &rules); err != nil {
-		catalogueErr = fmt.Errorf("rules.yaml: %w", err)
+	rules, err := readRuleFiles()
+	if err != nil {
+		catalogueErr = err
 		return
 	}
 	index := make(map[string]*Rule, len(rules))
 	for i := range rules {
 		r := &rules[i]
 		if err := r.validate(); err != nil {
-			catalogueErr = fmt.Errorf("rules.yaml: rule %d (%s): %w", i, r.ID, err)
+			catalogueErr = fmt.Errorf("rules: rule %s: %w", r.ID, err)
 			return
 		}
 		if _, dup := index[r.ID]; dup {
-			catalogueErr = fmt.Errorf("rules.yaml: duplicate rule id %s", r.ID)
+			catalogueErr = fmt.Errorf("rules: duplicate rule id %s", r.ID)
 			return
 		}
 		index[r.ID] = r
@@ -88,6 +88,27 @@ func loadCatalogue() {
 		index[rules[i].ID] = &rules[i]
 	}
 	catalogue, ruleIndex = rules, index
+}
+
+// readRuleFiles reads every embedded rules/*.yaml file.
+func readRuleFiles() ([]Rule, error) {
+	entries, err := rulesFS.ReadDir("rules")
+	if err != nil {
+		return nil, err
+	}
+	var rules []Rule
+	for _, e := range entries {
+		data, err := rulesFS.ReadFile("rules/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		var part []Rule
+		if err := yaml.Unmarshal(data, &part); err != nil {
+			return nil, fmt.Errorf("rules/%s: %w", e.Name(), err)
+		}
+		rules = append(rules, part...)
+	}
+	return rules, nil
 }
 
 func (r *Rule) validate() error {

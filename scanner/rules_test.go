@@ -50,7 +50,7 @@ func TestEveryRuleIDInCodeIsCatalogued(t *testing.T) {
 		}
 		for _, m := range literal.FindAllStringSubmatch(string(src), -1) {
 			if _, ok := scanner.LookupRule(m[1]); !ok {
-				t.Errorf("%s uses rule %s, which is not in rules.yaml", p, m[1])
+				t.Errorf("%s uses rule %s, which is not in scanner/rules/", p, m[1])
 			}
 		}
 		return nil

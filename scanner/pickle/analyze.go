@@ -7,7 +7,7 @@ import (
 	"github.com/modelgate/modelgate/scanner"
 )
 
-// Rule IDs (see scanner/rules.yaml).
+// Rule IDs (see scanner/rules/).
 const (
 	ruleDangerousCall   = "MG1001"
 	ruleUnknownCall     = "MG1002"

@@ -22,7 +22,7 @@ import (
 // Name identifies the scanner in findings.
 const Name = "embedded/safetensors"
 
-// Rule IDs this scanner emits (see scanner/rules.yaml).
+// Rule IDs this scanner emits (see scanner/rules/).
 const (
 	ruleLength    = "MG2001" // header length out of bounds
 	ruleSyntax    = "MG2002" // header not a valid JSON object
