@@ -15,7 +15,7 @@ import (
 )
 
 // SchemaVersion is the version of the document's schema.
-const SchemaVersion = "1.0"
+const SchemaVersion = "1.1"
 
 // Document is the JSON output.
 type Document struct {
@@ -42,15 +42,18 @@ type Gate struct {
 
 // Summary holds the counts.
 type Summary struct {
-	FilesScanned       int                   `json:"files_scanned"`
-	FilesSkipped       int                   `json:"files_skipped"`
-	FilesSniffed       int                   `json:"files_sniffed"`
-	ScannedByFormat    map[format.Format]int `json:"scanned_by_format"`
-	SkippedByReason    map[string]int        `json:"skipped_by_reason"`
-	Findings           int                   `json:"findings"`
-	FindingsBySeverity map[string]int        `json:"findings_by_severity"`
-	NotReported        int                   `json:"not_reported"`
-	Errors             int                   `json:"errors"`
+	FilesScanned    int                   `json:"files_scanned"`
+	FilesSkipped    int                   `json:"files_skipped"`
+	FilesSniffed    int                   `json:"files_sniffed"`
+	ScannedByFormat map[format.Format]int `json:"scanned_by_format"`
+	// FormatRisk says, for each scanned format, what loading it can do
+	// (added in 1.1).
+	FormatRisk         map[format.Format]format.Risk `json:"format_risk"`
+	SkippedByReason    map[string]int                `json:"skipped_by_reason"`
+	Findings           int                           `json:"findings"`
+	FindingsBySeverity map[string]int                `json:"findings_by_severity"`
+	NotReported        int                           `json:"not_reported"`
+	Errors             int                           `json:"errors"`
 }
 
 // Finding is a reported finding with its rule title and whether it blocks.
@@ -92,14 +95,16 @@ func summary(res *scanner.Result, d *policy.Decision) Summary {
 	s := Summary{
 		FilesSniffed:       res.FilesSniffed,
 		ScannedByFormat:    scanned,
+		FormatRisk:         map[format.Format]format.Risk{},
 		SkippedByReason:    skipped,
 		Findings:           len(d.Reported),
 		FindingsBySeverity: map[string]int{},
 		NotReported:        d.Hidden,
 		Errors:             len(res.Errors),
 	}
-	for _, n := range scanned {
+	for f, n := range scanned {
 		s.FilesScanned += n
+		s.FormatRisk[f] = format.RiskOf(f)
 	}
 	for _, n := range skipped {
 		s.FilesSkipped += n

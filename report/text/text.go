@@ -14,6 +14,7 @@ import (
 	"github.com/modelgate/modelgate/policy"
 	"github.com/modelgate/modelgate/report"
 	"github.com/modelgate/modelgate/scanner"
+	"github.com/modelgate/modelgate/scanner/format"
 )
 
 // Options control the rendering.
@@ -89,6 +90,9 @@ func (p *printer) summary(rep *report.Report) {
 	scanned, skipped := res.FileCounts()
 	p.printf("%s %s · %s\n", p.paint(bold, rep.Tool.Name), rep.Tool.Version, res.Elapsed().Round(time.Millisecond))
 	p.printf("  files scanned   %d%s\n", sum(scanned), breakdown(scanned))
+	for _, line := range inventory(scanned) {
+		p.printf("                  %s\n", line)
+	}
 	p.printf("  files skipped   %d%s\n", sum(skipped), breakdown(skipped))
 	if res.FilesSniffed > 0 {
 		p.printf("  other files     %d checked by content, not models\n", res.FilesSniffed)
@@ -117,6 +121,28 @@ func (p *printer) verdict(d *policy.Decision) string {
 		return p.paint("\x1b[1;32m", "PASS") + " (--fail-on none)"
 	}
 	return p.paint("\x1b[1;32m", "PASS") + fmt.Sprintf(": nothing at or above --fail-on %s", failOn)
+}
+
+// inventory groups the scanned formats by what loading them can do.
+func inventory(scanned map[format.Format]int) []string {
+	byRisk := map[format.Risk]map[format.Format]int{}
+	for f, n := range scanned {
+		r := format.RiskOf(f)
+		if r == format.RiskText || r == format.RiskNone {
+			continue
+		}
+		if byRisk[r] == nil {
+			byRisk[r] = map[format.Format]int{}
+		}
+		byRisk[r][f] = n
+	}
+	var lines []string
+	for _, r := range format.Risks {
+		if m := byRisk[r]; m != nil {
+			lines = append(lines, fmt.Sprintf("%s: %d%s", r, sum(m), breakdown(m)))
+		}
+	}
+	return lines
 }
 
 func plural(n int) string {
