@@ -45,10 +45,12 @@ func (m *vm) traceNote(op *pickleops.Op) string {
 	switch op.Code {
 	case pickleops.PROTO:
 		return strconv.Itoa(m.proto)
-	case pickleops.FRAME, pickleops.PUT, pickleops.BINPUT, pickleops.LONG_BINPUT, pickleops.MEMOIZE:
-		return m.lastNote
+	case pickleops.FRAME:
+		return fmt.Sprintf("%d bytes", m.lastIdx)
+	case pickleops.PUT, pickleops.BINPUT, pickleops.LONG_BINPUT, pickleops.MEMOIZE:
+		return fmt.Sprintf("memo[%d]", m.lastIdx)
 	case pickleops.GET, pickleops.BINGET, pickleops.LONG_BINGET:
-		return m.lastNote + " -> " + show(top())
+		return fmt.Sprintf("memo[%d] -> %s", m.lastIdx, show(top()))
 	case pickleops.GLOBAL, pickleops.STACK_GLOBAL, pickleops.INST, pickleops.EXT1, pickleops.EXT2, pickleops.EXT4:
 		return showImport(top())
 	case pickleops.REDUCE, pickleops.OBJ, pickleops.NEWOBJ, pickleops.NEWOBJ_EX:

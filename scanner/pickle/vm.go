@@ -74,8 +74,8 @@ type vm struct {
 	memo  memo
 	proto int
 	depth int // nesting of joblib object-array pickles
-	// lastNote describes the last memo or frame opcode, for explain.
-	lastNote string
+	// lastIdx is the last memo index or frame length, for explain.
+	lastIdx int64
 }
 
 // run walks one pickle from the reader's position to its STOP. It returns
@@ -191,7 +191,7 @@ func (m *vm) step(ctx context.Context, op *pickleops.Op, off int64) error {
 		if err != nil {
 			return m.w.decodeError(off, err)
 		}
-		m.lastNote = fmt.Sprintf("%d bytes", n)
+		m.lastIdx = int64(n)
 		if !m.rd.startFrame(off, n) {
 			m.w.malformed(off, fmt.Sprintf("the frame at offset %d declares %d bytes, past the end of the stream", off, n))
 		}
@@ -547,41 +547,46 @@ func (m *vm) textConstant(op *pickleops.Op, off int64) error {
 	return nil
 }
 
-// put stores the top of the stack in the memo (it does not pop).
-func (m *vm) put(op *pickleops.Op, off int64) error {
-	var idx int64
-	switch op.Code {
-	case pickleops.MEMOIZE:
-		idx = int64(m.memo.len())
-	case pickleops.BINPUT:
+// memoIndex reads the index argument of a PUT or GET family opcode (the
+// u8, u32 or decimal-line encodings); ok is false for a decimal index that
+// is not a non-negative integer.
+func (m *vm) memoIndex(op *pickleops.Op) (idx int64, ok bool, err error) {
+	switch op.Arg {
+	case pickleops.ArgU1:
 		b, err := m.rd.byte1()
-		if err != nil {
-			return m.w.decodeError(off, err)
-		}
-		idx = int64(b)
-	case pickleops.LONG_BINPUT:
+		return int64(b), true, err
+	case pickleops.ArgU4:
 		b, err := m.rd.bytes(4)
 		if err != nil {
-			return m.w.decodeError(off, err)
+			return 0, false, err
 		}
-		idx = int64(binary.LittleEndian.Uint32(b))
-	default:
-		l, err := m.rd.line(maxLine)
-		if err != nil {
+		return int64(binary.LittleEndian.Uint32(b)), true, nil
+	}
+	l, err := m.rd.line(maxLine)
+	if err != nil {
+		return 0, false, err
+	}
+	idx, perr := strconv.ParseInt(string(l), 10, 64)
+	return idx, perr == nil && idx >= 0, nil
+}
+
+// put stores the top of the stack in the memo (it does not pop).
+func (m *vm) put(op *pickleops.Op, off int64) error {
+	idx, ok := int64(m.memo.len()), true
+	if op.Code != pickleops.MEMOIZE {
+		var err error
+		if idx, ok, err = m.memoIndex(op); err != nil {
 			return m.w.decodeError(off, err)
-		}
-		if idx, err = strconv.ParseInt(string(l), 10, 64); err != nil || idx < 0 {
-			m.w.malformed(off, fmt.Sprintf("PUT index %q at offset %d is not a non-negative integer", l, off))
-			return nil
 		}
 	}
 	m.w.puts++
-	m.lastNote = fmt.Sprintf("memo[%d]", idx)
-	if len(m.stack) == 0 {
+	m.lastIdx = idx
+	switch {
+	case !ok:
+		m.w.malformed(off, fmt.Sprintf("%s at offset %d has an index that is not a non-negative integer", op.Name, off))
+	case len(m.stack) == 0:
 		m.w.malformed(off, fmt.Sprintf("%s at offset %d with an empty stack", op.Name, off))
-		return nil
-	}
-	if !m.memo.set(idx, m.stack[len(m.stack)-1]) || m.memo.len() > m.w.lim.MaxMemo {
+	case !m.memo.set(idx, m.stack[len(m.stack)-1]) || m.memo.len() > m.w.lim.MaxMemo:
 		m.w.limit(off, fmt.Sprintf("memo larger than %d entries", m.w.lim.MaxMemo))
 		return errStop
 	}
@@ -591,29 +596,12 @@ func (m *vm) put(op *pickleops.Op, off int64) error {
 // get pushes a memo entry; a missing one is an error in CPython, and an
 // unknown value here (so that names built from it stay unresolved).
 func (m *vm) get(op *pickleops.Op, off int64) error {
-	var idx int64
-	switch op.Code {
-	case pickleops.BINGET:
-		b, err := m.rd.byte1()
-		if err != nil {
-			return m.w.decodeError(off, err)
-		}
-		idx = int64(b)
-	case pickleops.LONG_BINGET:
-		b, err := m.rd.bytes(4)
-		if err != nil {
-			return m.w.decodeError(off, err)
-		}
-		idx = int64(binary.LittleEndian.Uint32(b))
-	default:
-		l, err := m.rd.line(maxLine)
-		if err != nil {
-			return m.w.decodeError(off, err)
-		}
-		idx, _ = strconv.ParseInt(string(l), 10, 64)
+	idx, _, err := m.memoIndex(op)
+	if err != nil {
+		return m.w.decodeError(off, err)
 	}
 	m.w.gets++
-	m.lastNote = fmt.Sprintf("memo[%d]", idx)
+	m.lastIdx = idx
 	v := m.memo.get(idx)
 	if v == nil {
 		m.w.malformed(off, fmt.Sprintf("%s at offset %d reads memo entry %d, which was never stored", op.Name, off, idx))
