@@ -5,10 +5,15 @@ import (
 	"github.com/modelgate/modelgate/scanner"
 	"github.com/modelgate/modelgate/scanner/archive"
 	"github.com/modelgate/modelgate/scanner/compress"
+	"github.com/modelgate/modelgate/scanner/gguf"
+	"github.com/modelgate/modelgate/scanner/keras"
 	"github.com/modelgate/modelgate/scanner/lfs"
 	"github.com/modelgate/modelgate/scanner/numpy"
+	"github.com/modelgate/modelgate/scanner/onnx"
 	"github.com/modelgate/modelgate/scanner/pickle"
 	"github.com/modelgate/modelgate/scanner/safetensors"
+	"github.com/modelgate/modelgate/scanner/tensorflow"
+	"github.com/modelgate/modelgate/scanner/tflite"
 )
 
 // All returns the embedded engine's scanners, in the order they run.
@@ -17,8 +22,13 @@ func All() []scanner.Scanner {
 		lfs.New(),
 		pickle.New(),
 		numpy.New(),
+		safetensors.New(),
+		gguf.New(),
+		onnx.New(),
+		tensorflow.New(),
+		tflite.New(),
+		keras.New(),
 		compress.New(),
 		archive.New(),
-		safetensors.New(),
 	}
 }

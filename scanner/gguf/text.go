@@ -1,0 +1,219 @@
+package gguf
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/modelgate/modelgate/internal/ssti"
+)
+
+// overlap is how many bytes of a long string each text window repeats
+// from the previous one, so that a marker cut by a window boundary is
+// still found whole. Markers and the patterns below are much shorter.
+const overlap = 256
+
+// maxShownMarkers caps the markers listed in one finding's message.
+const maxShownMarkers = 5
+
+// scanText consumes the n bytes of a string value in windows of at most
+// bufSize bytes plus the overlap, calling fn with each window, the file
+// offset of its first byte and the length of the repeated prefix; fn must
+// ignore matches that end inside that prefix (they were seen already).
+func (p *parser) scanText(n uint64, fn func(w string, base int64, carry int)) error {
+	var carry string
+	for n > 0 {
+		if err := p.tick(); err != nil {
+			return err
+		}
+		m := min(n, bufSize)
+		b, err := p.r.next(int(m))
+		if err != nil {
+			return err
+		}
+		w := carry + string(b)
+		fn(w, p.r.off-int64(len(w)), len(carry))
+		carry = w[max(0, len(w)-overlap):]
+		n -= m
+	}
+	return nil
+}
+
+// template scans a chat template (or an entry of tokenizer.chat_templates)
+// for Jinja sandbox-escape markers and URLs.
+func (p *parser) template(k *kv, i int64, n uint64) error {
+	var found []marker
+	seen := map[string]bool{}
+	url, urlAt := "", int64(0)
+	err := p.scanText(n, func(w string, base int64, carry int) {
+		for _, m := range ssti.Find(w) {
+			if m.Offset+len(m.Text) <= carry || seen[m.Text] {
+				continue
+			}
+			seen[m.Text] = true
+			found = append(found, marker{at: base + int64(m.Offset), text: m.Text, why: m.Why})
+		}
+		if url == "" {
+			if loc := urlPattern.FindStringIndex(w); loc != nil && loc[1] > carry {
+				url, urlAt = redactURL(w[loc[0]:loc[1]]), base+int64(loc[0])
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	where := "chat template " + k.name()
+	if k.kind == kindTemplates {
+		where = fmt.Sprintf("entry %d of %s", i, k.name())
+	} else if i >= 0 {
+		where = fmt.Sprintf("chat template %s (element %d)", k.name(), i)
+	}
+	if len(found) > 0 {
+		p.rep.add(ruleSSTI, found[0].at,
+			fmt.Sprintf("%s contains Jinja sandbox-escape markers %s. llama-cpp-python before 0.2.72 rendered GGUF chat templates with an unsandboxed Jinja2 environment when the model loaded (CVE-2024-34359), so such a template runs code on the machine that loads the model", where, describeMarkers(found)),
+			fmt.Sprintf("%s: %s", k.name(), quote(found[0].text)))
+	}
+	if url != "" && !k.url {
+		k.url = true
+		p.rep.add(ruleURL, urlAt,
+			fmt.Sprintf("%s contains the URL %s; chat templates have no need for links, and a template can make the model emit or follow one", where, quote(url)),
+			fmt.Sprintf("%s: %s", k.name(), quote(url)))
+	}
+	return nil
+}
+
+// marker is an SSTI marker at a file offset.
+type marker struct {
+	at        int64
+	text, why string
+}
+
+// describeMarkers lists the markers (at most maxShownMarkers) and then
+// what they do.
+func describeMarkers(ms []marker) string {
+	var texts, whys []string
+	for i, m := range ms {
+		if i == maxShownMarkers {
+			texts = append(texts, fmt.Sprintf("and %d more", len(ms)-i))
+			break
+		}
+		texts = append(texts, quote(m.text))
+		if !slices.Contains(whys, m.why) {
+			whys = append(whys, m.why)
+		}
+	}
+	return strings.Join(texts, ", ") + " (" + strings.Join(whys, "; ") + ")"
+}
+
+// freeText scans a general.* string for code (MG3411) and URLs (MG3412);
+// each entry is reported at most once per rule.
+func (p *parser) freeText(k *kv, i int64, n uint64) error {
+	linkKey := isLinkKey(k.key)
+	return p.scanText(n, func(w string, base int64, carry int) {
+		if !k.code {
+			var labels []string
+			first := -1
+			for _, c := range codePatterns {
+				if loc := c.re.FindStringIndex(w); loc != nil && loc[1] > carry {
+					labels = append(labels, c.label)
+					if first < 0 || loc[0] < first {
+						first = loc[0]
+					}
+				}
+			}
+			if labels != nil {
+				k.code = true
+				p.rep.add(ruleCode, base+int64(first),
+					fmt.Sprintf("%s contains code or shell command text (%s); GGUF loaders never run metadata, but model hubs, cards and tools that template or evaluate it can", k.element(i), strings.Join(labels, ", ")),
+					fmt.Sprintf("%s: %s", k.name(), quote(excerpt(w, first))))
+			}
+		}
+		if !k.url {
+			for _, loc := range urlPattern.FindAllStringIndex(w, -1) {
+				u := w[loc[0]:loc[1]]
+				if loc[1] <= carry || linkKey && isWebURL(u) {
+					continue
+				}
+				k.url = true
+				u = redactURL(u)
+				p.rep.add(ruleURL, base+int64(loc[0]),
+					fmt.Sprintf("%s contains the URL %s", k.element(i), quote(u)),
+					fmt.Sprintf("%s: %s", k.name(), quote(u)))
+				break
+			}
+		}
+	})
+}
+
+// isLinkKey says whether a general.* key holds a link by design
+// (general.url, general.repo_url, general.license.link,
+// general.base_model.0.repo_url, general.doi...); web URLs there are
+// expected and not reported.
+func isLinkKey(key string) bool {
+	last := key[strings.LastIndexByte(key, '.')+1:]
+	return last == "url" || last == "link" || last == "doi" || strings.HasSuffix(last, "_url")
+}
+
+func isWebURL(u string) bool {
+	l := strings.ToLower(u)
+	return strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")
+}
+
+// codePattern recognises one kind of code or shell text.
+type codePattern struct {
+	label string
+	re    *regexp.Regexp
+}
+
+// codePatterns are deliberately specific: descriptions are free text, and
+// plain words such as "import" or "lambda" appear in honest ones.
+var codePatterns = []codePattern{
+	{"__import__", regexp.MustCompile(`__import__`)},
+	{"os.system", regexp.MustCompile(`(?i)\bos\s*\.\s*(system|popen|exec[lv]p?e?|spawn[lv]p?e?)\b`)},
+	{"subprocess", regexp.MustCompile(`(?i)\bsubprocess\b`)},
+	{"eval(", regexp.MustCompile(`(?i)\beval\s*\(`)},
+	{"exec(", regexp.MustCompile(`(?i)\bexec\s*\(`)},
+	{"a Python import", regexp.MustCompile(`\bimport\s+(os|sys|subprocess|socket|shutil|builtins|importlib|ctypes|pty|base64|marshal|pickle|requests|urllib)\b|\bfrom\s+[\w.]+\s+import\s+[\w*(]`)},
+	{"/bin/sh", regexp.MustCompile(`/bin/(ba|z|da|k|c|tc)?sh\b`)},
+	{"sh -c", regexp.MustCompile(`(?i)\b(ba|z|da)?sh\s+-c\b`)},
+	{"a download piped into a shell", regexp.MustCompile(`(?i)\b(curl|wget)\b[^|\n]{0,200}\|\s*(sudo\s+)?(ba|z|da)?sh\b`)},
+	{"powershell", regexp.MustCompile(`(?i)\bpowershell\b`)},
+	{"rm -rf", regexp.MustCompile(`(?i)\brm\s+-(rf|fr)\b`)},
+	{"<script", regexp.MustCompile(`(?i)<script\b`)},
+}
+
+// urlPattern finds URLs with the schemes tools follow or execute.
+var urlPattern = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp|file)://[^\s"'<>` + "`" + `]*|data:[a-z0-9.+-]+/[a-z0-9.+-]+[;,][^\s"'<>]*|javascript:[^\s"'<>]*)`)
+
+// excerpt returns the text from a little before byte index i of s; quote
+// clips its length.
+func excerpt(s string, i int) string {
+	start := max(0, i-20)
+	for start > 0 && start < len(s) && s[start]&0xC0 == 0x80 {
+		start--
+	}
+	if start > 0 {
+		return "…" + s[start:]
+	}
+	return s
+}
+
+// redactURL drops credentials, the query and the fragment, which may hold
+// secrets, and keeps the rest for the reader.
+func redactURL(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i] + "?…"
+	}
+	if scheme, rest, ok := strings.Cut(u, "://"); ok {
+		host, path, hasPath := strings.Cut(rest, "/")
+		if at := strings.LastIndex(host, "@"); at >= 0 {
+			host = "…@" + host[at+1:]
+		}
+		u = scheme + "://" + host
+		if hasPath {
+			u += "/" + path
+		}
+	}
+	return u
+}

@@ -1,0 +1,25 @@
+package onnx
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestQuote(t *testing.T) {
+	cases := map[string]string{
+		"plain":                 `"plain"`,
+		`a"b\c`:                 `"a\"b\\c"`,
+		"tab\there\x00":         `"tab\there\x00"`,
+		"\xff\xfe":              `"\xff\xfe"`,
+		"héllo":                 `"héllo"`,
+		strings.Repeat("a", 90): `"` + strings.Repeat("a", 80) + `…"`,
+	}
+	for in, want := range cases {
+		if got := quote(in); got != want {
+			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+	if got := quote(strings.Repeat("\x00", 200)); len(got) > 100 {
+		t.Errorf("quote of control characters is %d bytes long", len(got))
+	}
+}

@@ -1,0 +1,1 @@
+saved_model.pb is not here; see the README
