@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"cmp"
+	"context"
 	"flag"
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
 
+	ghpub "github.com/modelgate/modelgate/publish/github"
 	"github.com/modelgate/modelgate/report"
 )
 
@@ -16,6 +20,18 @@ import (
 type actionMode struct {
 	gha    *githubactions.Action
 	getenv func(string) string
+	// token authenticates GitHub API calls (github-token input, else
+	// GITHUB_TOKEN); "" keeps the run offline.
+	token string
+}
+
+// githubOptions are the reporting switches of Action mode (flags and
+// inputs of the same names).
+type githubOptions struct {
+	uploadSARIF bool
+	comment     string
+	annotations bool
+	summary     bool
 }
 
 // DefaultActionSARIF is where the Action writes SARIF unless told otherwise.
@@ -30,12 +46,24 @@ func newActionMode(o *scanOptions, env Env) *actionMode {
 }
 
 // applyInputs fills options from INPUT_* variables; flags given on the
-// command line win.
-func (a *actionMode) applyInputs(fs *flag.FlagSet, o *scanOptions) {
+// command line win. The token is masked in the runner's log before
+// anything else is printed.
+func (a *actionMode) applyInputs(fs *flag.FlagSet, o *scanOptions) error {
+	a.readToken()
+	var errs []error
 	set := func(flagName, input string, apply func(string)) {
 		if v := a.gha.GetInput(input); v != "" && !flagWasSet(fs, flagName) {
 			apply(v)
 		}
+	}
+	setBool := func(name string, dst *bool) {
+		set(name, name, func(v string) {
+			b, err := parseBoolInput(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("input %s: %w", name, err))
+			}
+			*dst = b
+		})
 	}
 	if v := a.gha.GetInput("path"); v != "" && len(o.paths) == 0 {
 		o.paths = splitLines(v)
@@ -46,9 +74,68 @@ func (a *actionMode) applyInputs(fs *flag.FlagSet, o *scanOptions) {
 	set("report-min", "report-min", func(v string) { o.reportMin = v })
 	set("category", "category", func(v string) { o.category = v })
 	set("sarif", "sarif-file", func(v string) { o.sarifFile = v })
+	set("comment", "comment", func(v string) { o.gh.comment = v })
+	setBool("upload-sarif", &o.gh.uploadSARIF)
+	setBool("annotations", &o.gh.annotations)
+	setBool("summary", &o.gh.summary)
 	if o.sarifFile == "" {
 		o.sarifFile = DefaultActionSARIF
 	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", errs[0], errUsage)
+	}
+	return nil
+}
+
+// readToken takes the github-token input, else GITHUB_TOKEN, and masks it.
+func (a *actionMode) readToken() {
+	a.token = cmp.Or(a.gha.GetInput("github-token"), strings.TrimSpace(a.getenv("GITHUB_TOKEN")))
+	if a.token != "" && a.getenv("GITHUB_ACTIONS") == "true" {
+		// Only a runner consumes ::add-mask::; elsewhere it would print the token.
+		a.gha.AddMask(a.token)
+	}
+}
+
+// parseBoolInput reads a boolean input as actions/toolkit's getBooleanInput
+// does (YAML 1.2 core schema).
+func parseBoolInput(v string) (bool, error) {
+	switch v {
+	case "true", "True", "TRUE":
+		return true, nil
+	case "false", "False", "FALSE":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not true or false", v)
+}
+
+// publish reports to GitHub: code-scanning upload, PR comment and review,
+// annotations and job summary. It never changes the exit code.
+func (a *actionMode) publish(ctx context.Context, o *scanOptions, rep *report.Report) ghpub.Outcome {
+	run, err := a.run()
+	if err != nil {
+		a.gha.Warningf("%s", err.Error())
+	}
+	p := ghpub.New(ghpub.Config{
+		Token:       a.token,
+		UploadSARIF: o.gh.uploadSARIF,
+		Comment:     o.gh.comment,
+		Annotations: o.gh.annotations,
+		Summary:     o.gh.summary,
+	}, run, a.gha, a.getenv)
+	return p.Publish(ctx, rep)
+}
+
+// run reads the GitHub context; nil when it is too incomplete to publish.
+func (a *actionMode) run() (*ghpub.Run, error) {
+	c, err := a.gha.Context()
+	if c == nil {
+		return nil, fmt.Errorf("modelgate: cannot read the GitHub event (API steps skipped): %v", err)
+	}
+	run, rerr := ghpub.RunFromContext(c)
+	if rerr != nil {
+		return nil, nil // the publisher says why API steps are skipped
+	}
+	return run, nil
 }
 
 // splitLines splits a multi-line input into its non-empty lines. Commas
@@ -64,7 +151,7 @@ func splitLines(v string) []string {
 }
 
 // setOutputs writes the step outputs when the runner provides GITHUB_OUTPUT.
-func (a *actionMode) setOutputs(o *scanOptions, rep *report.Report) {
+func (a *actionMode) setOutputs(o *scanOptions, rep *report.Report, pub ghpub.Outcome) {
 	if a.getenv("GITHUB_OUTPUT") == "" {
 		return
 	}
@@ -73,6 +160,8 @@ func (a *actionMode) setOutputs(o *scanOptions, rep *report.Report) {
 	a.gha.SetOutput("findings", strconv.Itoa(len(d.Reported)))
 	a.gha.SetOutput("blocking", strconv.Itoa(d.BlockingCount))
 	a.gha.SetOutput("verdict", d.Verdict)
+	a.gha.SetOutput("sarif-id", sanitizeOutput(pub.SARIFID))
+	a.gha.SetOutput("comment-url", sanitizeOutput(pub.CommentURL))
 }
 
 // sanitizeOutput strips what could break out of a multi-line output value.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/modelgate/modelgate/discover"
 	"github.com/modelgate/modelgate/policy"
+	ghpub "github.com/modelgate/modelgate/publish/github"
 	"github.com/modelgate/modelgate/report"
 	"github.com/modelgate/modelgate/scanner"
 	"github.com/modelgate/modelgate/scanner/list"
@@ -44,6 +45,7 @@ type scanOptions struct {
 	config            string
 	category          string
 	github            bool
+	gh                githubOptions
 	explain           bool
 }
 
@@ -73,6 +75,10 @@ func scanFlags(o *scanOptions, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.category, "category", report.DefaultCategory, "SARIF category (runAutomationDetails.id) for GitHub code scanning")
 	fs.BoolVar(&o.explain, "explain", false, "print each scanner's account of its analysis (a pickle disassembly with resolved imports and calls) before the report")
 	fs.BoolVar(&o.github, "github", false, "GitHub Action mode: read INPUT_* inputs and set step outputs (automatic when GITHUB_ACTIONS=true)")
+	fs.BoolVar(&o.gh.uploadSARIF, "upload-sarif", true, "Action mode: upload the SARIF to GitHub code scanning (needs a token)")
+	fs.StringVar(&o.gh.comment, "comment", ghpub.CommentOnPR, "Action mode: sticky pull-request comment: `on-pr`, always or never")
+	fs.BoolVar(&o.gh.annotations, "annotations", true, "Action mode: review line comments and workflow annotations")
+	fs.BoolVar(&o.gh.summary, "summary", true, "Action mode: write the report to the job summary")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: modelgate scan [flags] [PATH...]\n\nScans model artifacts and prompt fixtures under each PATH (default: .).\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -90,7 +96,9 @@ func runScan(ctx context.Context, args []string, env Env) (int, error) {
 	o.paths = paths
 	act := newActionMode(&o, env)
 	if act != nil {
-		act.applyInputs(fs, &o)
+		if err := act.applyInputs(fs, &o); err != nil {
+			return 0, err
+		}
 	}
 	if len(o.paths) == 0 {
 		o.paths = []string{"."}
@@ -108,7 +116,8 @@ func runScan(ctx context.Context, args []string, env Env) (int, error) {
 		return 0, err
 	}
 	if act != nil {
-		act.setOutputs(&o, rep)
+		// Reporting never blocks on the gate, nor changes its exit code.
+		act.setOutputs(&o, rep, act.publish(ctx, &o, rep))
 	}
 	return rep.Decision.ExitCode, nil
 }
@@ -124,6 +133,9 @@ func (o *scanOptions) validate() (policy.Gate, error) {
 	}
 	if g.ReportMin, err = scanner.ParseSeverity(o.reportMin); err != nil {
 		return g, fmt.Errorf("--report-min: %w", err)
+	}
+	if !slices.Contains(ghpub.CommentModes, o.gh.comment) {
+		return g, fmt.Errorf("--comment %q: want on-pr, always or never: %w", o.gh.comment, errUsage)
 	}
 	if o.jobs < 1 {
 		return g, fmt.Errorf("--jobs must be at least 1")
