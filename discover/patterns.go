@@ -13,8 +13,14 @@ var DefaultModelIncludes = []string{
 	"**/*.{tflite,lite}",
 	"**/*.{gguf,ggml,ggjt}",
 	"**/*.{zip,tar,tgz,gz,bz2,xz,lzma,zst,lz4,7z}",
-	"**/*.safetensors.index.json",
+	"**/*.{safetensors,bin,h5,msgpack}.index.json",
 	"**/MLmodel",
+	// Hugging Face metadata: auto_map (trust_remote_code), chat templates,
+	// and the remote-code modules they name.
+	"**/config.json",
+	"**/{preprocessor,processor}_config.json",
+	"**/additional_chat_templates/*.jinja",
+	"**/{modeling,configuration,tokenization,processing,image_processing,feature_extraction,video_processing}_*.py",
 }
 
 // DefaultPromptIncludes match prompt fixtures: prompt templates, chat

@@ -1,5 +1,5 @@
 // Package archive opens containers — zip (PyTorch, TorchScript, NumPy
-// .npz, Keras, TorchServe) and tar — and routes every member through the
+// .npz, Keras, TorchServe), tar and 7z — and routes every member through the
 // engine by content, exactly like a top-level file, so a pickle under a
 // .txt name or a second pickle beside data.pkl is found. Zip archives are
 // read as leniently as PyTorch's own reader (central directory first, flag
@@ -22,7 +22,11 @@ const (
 	ruleDifferential = "MG4001"
 	ruleMalformed    = "MG4002"
 	ruleBomb         = "MG4003"
+	ruleCorrupt      = "MG4004"
 	ruleTraversal    = "MG4005"
+	ruleTooDeep      = "MG4006"
+	ruleNotScanned   = "MG4007"
+	rule7zMalformed  = "MG4008"
 	ruleTorchScript  = "MG1017"
 	ruleTSDangerous  = "MG1018"
 	ruleFormatInUse  = "MG1015"
@@ -50,15 +54,18 @@ func New() *Scanner { return &Scanner{lim: DefaultLimits} }
 func (*Scanner) Name() string { return Name }
 
 // Accepts takes zip content (also a zip directory behind other content, a
-// polyglot) and tar archives.
+// polyglot), tar and 7z archives.
 func (*Scanner) Accepts(f *scanner.File) bool {
-	return f.Sniff.Is(format.Zip) || f.Sniff.Format == format.Tar
+	return f.Sniff.Is(format.Zip) || f.Sniff.Format == format.Tar || f.Sniff.Format == format.SevenZip
 }
 
 // Scan implements scanner.Scanner.
 func (s *Scanner) Scan(ctx context.Context, in *scanner.Input) ([]scanner.Finding, error) {
-	if in.Sniff.Format == format.Tar {
+	switch in.Sniff.Format {
+	case format.Tar:
 		return s.scanTar(ctx, in)
+	case format.SevenZip:
+		return s.scanSevenZip(ctx, in)
 	}
 	return s.scanZip(ctx, in)
 }

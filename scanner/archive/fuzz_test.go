@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/modelgate/modelgate/scanner"
@@ -13,8 +14,9 @@ import (
 	"github.com/modelgate/modelgate/scanner/format"
 )
 
-// FuzzScan feeds arbitrary bytes to the zip and tar readers, with members
-// routed nowhere: no panic, no unbounded work, only catalogued rules.
+// FuzzScan feeds arbitrary bytes to the zip, tar and 7z readers (7z when
+// the bytes start with its signature), with members routed nowhere: no
+// panic, no unbounded work, only catalogued rules.
 func FuzzScan(f *testing.F) {
 	filepath.WalkDir("../../testdata/pickle", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -24,10 +26,23 @@ func FuzzScan(f *testing.F) {
 		}
 		return nil
 	})
+	// The archive fixtures (zip, tar, 7z, hostile headers included).
+	for _, glob := range []string{"testdata/*.zip", "testdata/*.tar", "testdata/*.7z"} {
+		paths, _ := filepath.Glob(glob)
+		for _, p := range paths {
+			// Bombs decode 16 MiB per run: covered by TestFixtures.
+			if data, err := os.ReadFile(p); err == nil && len(data) <= 64<<10 && !strings.Contains(p, "bomb") {
+				f.Add(data, strings.HasSuffix(p, ".tar"))
+			}
+		}
+	}
 	s := archive.New()
 	f.Fuzz(func(t *testing.T, data []byte, tar bool) {
 		sn := format.Sniff{Format: format.Zip}
-		if tar {
+		switch {
+		case bytes.HasPrefix(data, []byte("7z\xbc\xaf\x27\x1c")):
+			sn.Format = format.SevenZip
+		case tar:
 			sn.Format = format.Tar
 		}
 		in := &scanner.Input{File: scanner.File{Path: "a.zip", Size: int64(len(data)), Sniff: sn}, R: bytes.NewReader(data)}

@@ -19,35 +19,61 @@ const maxTarMember = 16 << 30
 func (s *Scanner) scanTar(ctx context.Context, in *scanner.Input) ([]scanner.Finding, error) {
 	tr := tar.NewReader(io.NewSectionReader(in.R, 0, in.Size))
 	var out []scanner.Finding
+	// Sparse members expand holes to zeros: the budget bounds them.
+	budget := newExpansion(in.Size)
+	var deep nesting
+	done := func() []scanner.Finding {
+		out = append(out, deep.findings(in)...)
+		return in.CollapseNote(out, ruleFormatInUse, "Archive holds %d pickle stream(s); no dangerous content found, but loading pickles runs code chosen by their author; prefer safetensors.")
+	}
 	for i := 0; ; i++ {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			return in.CollapseNote(out, ruleFormatInUse, "Archive holds %d pickle stream(s); no dangerous content found, but loading pickles runs code chosen by their author; prefer safetensors."), nil
+			return done(), nil
 		}
 		if isContextErr(err) {
 			return out, err
 		}
 		if err != nil {
-			return append(out, in.Finding(ruleMalformed, "Tar archive is damaged: "+err.Error()+".", "damaged tar")), nil
+			out = append(out, in.Finding(ruleMalformed, "Tar archive is damaged: "+err.Error()+".", "damaged tar"))
+			return done(), nil
 		}
 		if i >= s.lim.MaxMembers {
-			return append(out, in.Finding(ruleMalformed, fmt.Sprintf("Only the first %d members were scanned.", s.lim.MaxMembers), "member limit")), nil
+			out = append(out, in.Finding(ruleMalformed, fmt.Sprintf("Only the first %d members were scanned.", s.lim.MaxMembers), "member limit"))
+			return done(), nil
 		}
 		out = append(out, tarEntryChecks(in, h)...)
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		// GNU sparse members ('S') are regular files to extractors, with
+		// holes read as zeros.
+		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA && h.Typeflag != tar.TypeGNUSparse {
 			continue
 		}
-		content, err := spool.Read(tr, s.lim.MaxMemory, maxTarMember)
+		if deep.blocked() {
+			deep.skip(h.Name)
+			continue
+		}
+		if budget.spent() {
+			out = append(out, budget.exceeded(in)...)
+			return done(), nil
+		}
+		limit := min(int64(maxTarMember), budget.left())
+		content, err := spool.Read(ctxReader{ctx, tr}, s.lim.MaxMemory, limit)
 		if err != nil {
 			if isContextErr(err) {
 				return out, err
 			}
+			if errors.Is(err, spool.ErrTooLarge) && limit < maxTarMember {
+				budget.add(limit + 1)
+				out = append(out, budget.exceeded(in)...)
+				return done(), nil
+			}
 			out = append(out, in.Finding(ruleMalformed, fmt.Sprintf("Member %q cannot be read: %v.", h.Name, err), "member "+h.Name))
 			continue
 		}
-		fs, err := in.ScanMember(ctx, h.Name, content, content.Size)
+		budget.add(content.Size)
+		found, err := scanMember(ctx, in, &deep, h.Name, content, content.Size)
 		content.Close()
-		out = append(out, fs...)
+		out = append(out, found...)
 		if err != nil {
 			return out, err
 		}

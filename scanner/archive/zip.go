@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/modelgate/modelgate/internal/zipread"
@@ -33,6 +34,15 @@ func (s *Scanner) scanZip(ctx context.Context, in *scanner.Input) ([]scanner.Fin
 	}
 	var out []scanner.Finding
 	ts := newTorchScript()
+	budget := newExpansion(in.Size)
+	var claimed uint64
+	for _, e := range a.Entries {
+		if !e.Mode.IsDir() && !strings.HasSuffix(e.Name, "/") {
+			claimed = addSat(claimed, e.UncompressedSize)
+		}
+	}
+	out = append(out, budget.claims(in, claimed)...)
+	var deep nesting
 	for i, e := range a.Entries {
 		if i >= s.lim.MaxMembers {
 			out = append(out, in.Finding(ruleMalformed, fmt.Sprintf("Only the first %d of %d members were scanned.", s.lim.MaxMembers, len(a.Entries)), "member limit"))
@@ -41,19 +51,34 @@ func (s *Scanner) scanZip(ctx context.Context, in *scanner.Input) ([]scanner.Fin
 		if e.Mode.IsDir() || strings.HasSuffix(e.Name, "/") {
 			continue
 		}
-		fs, err := s.zipMember(ctx, in, a, e, ts)
-		out = append(out, fs...)
+		if e.Mode&(fs.ModeDevice|fs.ModeNamedPipe|fs.ModeSocket) != 0 {
+			out = append(out, in.FindingAt(ruleTraversal, e.HeaderOffset, fmt.Sprintf("Zip member %q is a device, FIFO or socket.", cut(e.Name)), "device "+cut(e.Name)))
+		}
+		if budget.spent() {
+			out = append(out, budget.exceeded(in)...)
+			break
+		}
+		found, err := s.zipMember(ctx, in, a, e, ts, budget, &deep)
+		out = append(out, found...)
 		if err != nil {
 			return out, err
 		}
 	}
 	out = append(out, anomalyFindings(in, a.Anomalies)...)
 	out = append(out, ts.findings(in)...)
+	out = append(out, deep.findings(in)...)
 	return in.CollapseNote(out, ruleFormatInUse, "Archive holds %d pickle stream(s); no dangerous content found, but loading pickles runs code chosen by their author; prefer safetensors."), nil
 }
 
-// zipMember scans one member through the engine.
-func (s *Scanner) zipMember(ctx context.Context, in *scanner.Input, a *zipread.Archive, e *zipread.Entry, ts *torchScript) ([]scanner.Finding, error) {
+// zipMember scans one member through the engine. The bytes it yields are
+// charged to budget; at the nesting limit only links and TorchScript code
+// are still read.
+func (s *Scanner) zipMember(ctx context.Context, in *scanner.Input, a *zipread.Archive, e *zipread.Entry, ts *torchScript, budget *expansion, deep *nesting) ([]scanner.Finding, error) {
+	link := e.Mode&fs.ModeSymlink != 0
+	if deep.blocked() && !link && !isCodeFile(e.Name) {
+		deep.skip(e.Name)
+		return nil, nil
+	}
 	r, size, closeFn, err := a.Materialize(e, s.lim.MaxMemory)
 	switch {
 	case errors.Is(err, zipread.ErrLimit):
@@ -64,13 +89,28 @@ func (s *Scanner) zipMember(ctx context.Context, in *scanner.Input, a *zipread.A
 		return []scanner.Finding{in.FindingAt(ruleMalformed, e.HeaderOffset, fmt.Sprintf("Member %q cannot be read: %v.", e.Name, err), "member "+e.Name)}, nil
 	}
 	defer closeFn()
+	budget.add(size)
 	if size <= s.lim.MaxCRCVerify {
 		if ok, err := a.VerifyCRC(e); err == nil && !ok {
 			a.Anomalies = append(a.Anomalies, zipread.CRCAnomaly(e))
 		}
 	}
+	var out []scanner.Finding
+	if link {
+		// Extractors that honour the Unix mode (Info-ZIP unzip, bsdtar)
+		// create a link to this target; PyTorch and Python's zipfile read
+		// the data as a regular file, so the member is scanned as well.
+		if t := linkTarget(r, size); t != "" && linkEscapes(e.Name, t) {
+			out = append(out, in.FindingAt(ruleTraversal, e.HeaderOffset, fmt.Sprintf("Zip member %q is a symbolic link to %q, outside the archive.", cut(e.Name), cut(t)), "link "+cut(e.Name)))
+		}
+	}
 	ts.member(e.Name, r, size)
-	return in.ScanMember(ctx, e.Name, r, size)
+	if deep.blocked() {
+		deep.skip(e.Name)
+		return out, nil
+	}
+	found, err := scanMember(ctx, in, deep, e.Name, r, size)
+	return append(out, found...), err
 }
 
 func isContextErr(err error) bool {

@@ -6,6 +6,7 @@ import (
 	"github.com/modelgate/modelgate/scanner/archive"
 	"github.com/modelgate/modelgate/scanner/compress"
 	"github.com/modelgate/modelgate/scanner/gguf"
+	"github.com/modelgate/modelgate/scanner/hf"
 	"github.com/modelgate/modelgate/scanner/keras"
 	"github.com/modelgate/modelgate/scanner/lfs"
 	"github.com/modelgate/modelgate/scanner/numpy"
@@ -28,6 +29,7 @@ func All() []scanner.Scanner {
 		tensorflow.New(),
 		tflite.New(),
 		keras.New(),
+		hf.New(),
 		compress.New(),
 		archive.New(),
 	}
