@@ -1,8 +1,6 @@
 package keras
 
 import (
-	"fmt"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -17,47 +15,19 @@ const maxPerRule = 20
 // maxExcerpt caps, in bytes of quoted text, names in messages and evidence.
 const maxExcerpt = 80
 
-// report collects the findings of one file, capped per rule.
-type report struct {
-	in     *scanner.Input
-	out    []scanner.Finding
-	counts map[string]int
-}
+// report collects one file's findings, capped per rule (see
+// scanner.Collector).
+type report struct{ *scanner.Collector }
 
 func newReport(in *scanner.Input) *report {
-	return &report{in: in, counts: map[string]int{}}
+	return &report{scanner.NewCollector(in, scanner.DefaultPerRuleCap)}
 }
 
-// add records a finding; off < 0 means no byte offset.
 func (r *report) add(rule string, off int64, message, evidence string) {
-	r.counts[rule]++
-	if r.counts[rule] > maxPerRule {
-		return
-	}
-	if off >= 0 && off <= r.in.Size {
-		r.out = append(r.out, r.in.FindingAt(rule, off, message, evidence))
-		return
-	}
-	r.out = append(r.out, r.in.Finding(rule, message, evidence))
+	r.Add(rule, off, message, evidence)
 }
 
-// findings returns what was recorded plus one summary per capped rule.
-func (r *report) findings() []scanner.Finding {
-	out := r.out
-	rules := make([]string, 0, len(r.counts))
-	for rule := range r.counts {
-		rules = append(rules, rule)
-	}
-	slices.Sort(rules)
-	for _, rule := range rules {
-		if extra := r.counts[rule] - maxPerRule; extra > 0 {
-			out = append(out, r.in.Finding(rule,
-				fmt.Sprintf("%d more %s findings in this file are not listed (at most %d per rule are reported).", extra, rule, maxPerRule),
-				fmt.Sprintf("%d more not listed", extra)))
-		}
-	}
-	return out
-}
+func (r *report) findings() []scanner.Finding { return r.Findings() }
 
 // quote renders a name from the file for messages and evidence: Go-quoted,
 // so control characters and odd bytes stay visible and inert, and clipped

@@ -34,7 +34,7 @@ type layout struct {
 // file size minus the length field and the header.
 func checkLayout(ctx context.Context, h *header, dataSize int64, rep *report) error {
 	ts := sortedByOffset(h)
-	l := &layout{rep: rep, base: rep.in.Size - dataSize, data: uint64(dataSize)}
+	l := &layout{rep: rep, base: rep.Input().Size - dataSize, data: uint64(dataSize)}
 	for i, t := range ts {
 		if i%ctxEvery == ctxEvery-1 {
 			if err := ctx.Err(); err != nil {

@@ -2,7 +2,6 @@ package tensorflow
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -17,48 +16,19 @@ const perRuleLimit = 20
 // noOffset marks a finding without a byte offset.
 const noOffset = -1
 
-// report collects one file's findings.
-type report struct {
-	in    *scanner.Input
-	out   []scanner.Finding
-	count map[string]int
-}
+// report collects one file's findings, capped per rule (see
+// scanner.Collector).
+type report struct{ *scanner.Collector }
 
 func newReport(in *scanner.Input) *report {
-	return &report{in: in, count: map[string]int{}}
+	return &report{scanner.NewCollector(in, scanner.DefaultPerRuleCap)}
 }
 
-// add records a finding, at a byte offset unless off is negative.
 func (r *report) add(rule string, off int64, message, evidence string) {
-	r.count[rule]++
-	if r.count[rule] > perRuleLimit {
-		return
-	}
-	if off < 0 || off > r.in.Size {
-		r.out = append(r.out, r.in.Finding(rule, message, evidence))
-		return
-	}
-	r.out = append(r.out, r.in.FindingAt(rule, off, message, evidence))
+	r.Add(rule, off, message, evidence)
 }
 
-// findings returns the findings with one summary per capped rule.
-func (r *report) findings() []scanner.Finding {
-	out := r.out
-	var capped []string
-	for rule, n := range r.count {
-		if n > perRuleLimit {
-			capped = append(capped, rule)
-		}
-	}
-	slices.Sort(capped)
-	for _, rule := range capped {
-		extra := r.count[rule] - perRuleLimit
-		out = append(out, r.in.Finding(rule,
-			fmt.Sprintf("%d further %s findings in this file are not listed; only the first %d are", extra, rule, perRuleLimit),
-			fmt.Sprintf("%d more not listed", extra)))
-	}
-	return out
-}
+func (r *report) findings() []scanner.Finding { return r.Findings() }
 
 // excerptLen caps quoted names and excerpts, in bytes of quoted text.
 const excerptLen = 80

@@ -2,7 +2,6 @@ package tflite
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -18,42 +17,19 @@ const maxPerRule = 20
 // and evidence.
 const maxExcerpt = 80
 
-// report collects findings for one file, capped per rule.
-type report struct {
-	in     *scanner.Input
-	out    []scanner.Finding
-	counts map[string]int
-}
+// report collects one file's findings, capped per rule (see
+// scanner.Collector).
+type report struct{ *scanner.Collector }
 
 func newReport(in *scanner.Input) *report {
-	return &report{in: in, counts: map[string]int{}}
+	return &report{scanner.NewCollector(in, scanner.DefaultPerRuleCap)}
 }
 
-// add records a finding at a byte offset of the file (clamped to the file).
 func (r *report) add(rule string, off int64, message, evidence string) {
-	r.counts[rule]++
-	if r.counts[rule] <= maxPerRule {
-		r.out = append(r.out, r.in.FindingAt(rule, min(max(off, 0), r.in.Size), message, evidence))
-	}
+	r.Add(rule, off, message, evidence)
 }
 
-// findings returns what was recorded plus one summary per capped rule.
-func (r *report) findings() []scanner.Finding {
-	out := r.out
-	rules := make([]string, 0, len(r.counts))
-	for rule := range r.counts {
-		rules = append(rules, rule)
-	}
-	slices.Sort(rules)
-	for _, rule := range rules {
-		if extra := r.counts[rule] - maxPerRule; extra > 0 {
-			out = append(out, r.in.Finding(rule,
-				fmt.Sprintf("%d more %s findings in this file are not listed (at most %d per rule are reported)", extra, rule, maxPerRule),
-				fmt.Sprintf("%d more not listed", extra)))
-		}
-	}
-	return out
-}
+func (r *report) findings() []scanner.Finding { return r.Findings() }
 
 // quote renders a name or excerpt for messages and evidence: Go-quoted, so
 // control characters and odd bytes stay visible and inert, and clipped to
