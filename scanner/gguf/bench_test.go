@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"io"
 	"os"
 	"path/filepath"
@@ -185,7 +186,7 @@ func BenchmarkScanSparse7B(b *testing.B) {
 
 func BenchmarkScanFixture(b *testing.B) {
 	const path = "testdata/valid-llama.gguf"
-	in := newInput(b, path, readFixture(b, path))
+	in := scannertest.Input(b, path, readFixture(b, path))
 	s := gguf.New()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -63,18 +64,6 @@ var want = map[string][]string{
 	"testdata/legacy.ggml":                   {"MG3413"},
 }
 
-// newInput builds the scanner input the engine would: a real sniff over
-// the bytes, then the same bytes as the reader.
-func newInput(t testing.TB, name string, data []byte) *scanner.Input {
-	t.Helper()
-	r := bytes.NewReader(data)
-	sniff, err := format.Detect(r, int64(len(data)), name)
-	if err != nil {
-		t.Fatalf("Detect(%s): %v", name, err)
-	}
-	return &scanner.Input{File: scanner.File{Path: name, Size: int64(len(data)), Sniff: sniff}, R: r}
-}
-
 func readFixture(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -84,20 +73,9 @@ func readFixture(t testing.TB, path string) []byte {
 	return data
 }
 
-func ruleSet(fs []scanner.Finding) []string {
-	var ids []string
-	for _, f := range fs {
-		if !slices.Contains(ids, f.RuleID) {
-			ids = append(ids, f.RuleID)
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
 func scan(t testing.TB, path string, data []byte) ([]scanner.Finding, *scanner.Input) {
 	t.Helper()
-	in := newInput(t, path, data)
+	in := scannertest.Input(t, path, data)
 	s := gguf.New()
 	if !s.Accepts(&in.File) {
 		t.Fatalf("not accepted: sniffed as %q, claimed %q", in.Sniff.Format, in.Sniff.Claimed)
@@ -113,7 +91,7 @@ func TestFixtures(t *testing.T) {
 	for path, rules := range want {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			fs, in := scan(t, path, readFixture(t, path))
-			if got := ruleSet(fs); !slices.Equal(got, rules) {
+			if got := scannertest.RuleSet(fs); !slices.Equal(got, rules) {
 				t.Errorf("rules = %v, want %v", got, rules)
 			}
 			if testing.Verbose() || t.Failed() {
@@ -213,8 +191,8 @@ func TestSSTIMessage(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	for path := range want {
 		data := readFixture(t, path)
-		a, errA := gguf.New().Scan(context.Background(), newInput(t, path, data))
-		b, errB := gguf.New().Scan(context.Background(), newInput(t, path, data))
+		a, errA := gguf.New().Scan(context.Background(), scannertest.Input(t, path, data))
+		b, errB := gguf.New().Scan(context.Background(), scannertest.Input(t, path, data))
 		if !reflect.DeepEqual(a, b) || !errors.Is(errA, errB) {
 			t.Errorf("%s: two scans differ", path)
 		}
@@ -229,7 +207,7 @@ var errDisk = errors.New("disk on fire")
 func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errDisk }
 
 func TestReadErrorReturned(t *testing.T) {
-	in := newInput(t, "x.gguf", readFixture(t, "testdata/valid-llama.gguf"))
+	in := scannertest.Input(t, "x.gguf", readFixture(t, "testdata/valid-llama.gguf"))
 	in.R = failingReader{}
 	if _, err := gguf.New().Scan(context.Background(), in); !errors.Is(err, errDisk) {
 		t.Errorf("Scan error = %v, want %v", err, errDisk)
@@ -239,7 +217,7 @@ func TestReadErrorReturned(t *testing.T) {
 func TestCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	in := newInput(t, "x.gguf", readFixture(t, "testdata/valid-llama.gguf"))
+	in := scannertest.Input(t, "x.gguf", readFixture(t, "testdata/valid-llama.gguf"))
 	if _, err := gguf.New().Scan(ctx, in); !errors.Is(err, context.Canceled) {
 		t.Errorf("Scan error = %v, want %v", err, context.Canceled)
 	}
@@ -262,7 +240,7 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 func TestHugeCountsReadNothing(t *testing.T) {
 	for _, path := range []string{"testdata/kv-count-huge.gguf", "testdata/tensor-count-huge.gguf", "testdata/array-count-huge.gguf", "testdata/string-past-eof.gguf"} {
 		data := readFixture(t, path)
-		in := newInput(t, path, data)
+		in := scannertest.Input(t, path, data)
 		allocs := testing.AllocsPerRun(1, func() {
 			if _, err := gguf.New().Scan(context.Background(), in); err != nil {
 				t.Fatal(err)
@@ -310,7 +288,7 @@ func FuzzScan(f *testing.F) {
 		f.Add(readFixture(f, path))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in := newInput(t, "fuzz.gguf", data)
+		in := scannertest.Input(t, "fuzz.gguf", data)
 		s := gguf.New()
 		if !s.Accepts(&in.File) {
 			return

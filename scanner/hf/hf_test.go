@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,16 +55,6 @@ var want = map[string][]string{
 	"testdata/malformed-mlmodel/MLmodel":                    {"MG3513"},
 }
 
-func newInput(t testing.TB, name string, data []byte) *scanner.Input {
-	t.Helper()
-	r := bytes.NewReader(data)
-	sniff, err := format.Detect(r, int64(len(data)), name)
-	if err != nil {
-		t.Fatalf("Detect(%s): %v", name, err)
-	}
-	return &scanner.Input{File: scanner.File{Path: name, Size: int64(len(data)), Sniff: sniff}, R: r}
-}
-
 func readFixture(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -75,7 +66,7 @@ func readFixture(t testing.TB, path string) []byte {
 
 func scan(t testing.TB, path string, data []byte) []scanner.Finding {
 	t.Helper()
-	in := newInput(t, path, data)
+	in := scannertest.Input(t, path, data)
 	s := hf.New()
 	if !s.Accepts(&in.File) {
 		t.Fatalf("%s not accepted: sniffed as %q", path, in.Sniff.Format)
@@ -88,22 +79,11 @@ func scan(t testing.TB, path string, data []byte) []scanner.Finding {
 	return fs
 }
 
-func ruleSet(fs []scanner.Finding) []string {
-	var ids []string
-	for _, f := range fs {
-		if !slices.Contains(ids, f.RuleID) {
-			ids = append(ids, f.RuleID)
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
 func TestFixtures(t *testing.T) {
 	for path, rules := range want {
 		t.Run(strings.TrimPrefix(path, "testdata/"), func(t *testing.T) {
 			fs := scan(t, path, readFixture(t, path))
-			if got := ruleSet(fs); !slices.Equal(got, rules) {
+			if got := scannertest.RuleSet(fs); !slices.Equal(got, rules) {
 				t.Errorf("rules = %v, want %v", got, rules)
 				for _, f := range fs {
 					t.Logf("  %s %s: %s [%s]", f.RuleID, f.Location, f.Message, f.Evidence)
@@ -295,7 +275,7 @@ var errDisk = errors.New("disk on fire")
 func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errDisk }
 
 func TestReadErrorReturned(t *testing.T) {
-	in := newInput(t, "m/config.json", readFixture(t, "testdata/auto-map/config.json"))
+	in := scannertest.Input(t, "m/config.json", readFixture(t, "testdata/auto-map/config.json"))
 	in.R = failingReader{}
 	if _, err := hf.New().Scan(context.Background(), in); !errors.Is(err, errDisk) {
 		t.Errorf("Scan error = %v, want %v", err, errDisk)

@@ -2,6 +2,7 @@ package keras_test
 
 import (
 	"context"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"io"
 	"slices"
 	"sync/atomic"
@@ -72,7 +73,7 @@ func TestLargeH5ReadsBounded(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.fixture, err)
 		}
-		if got := ruleSet(fs); !slices.Equal(got, c.rules) {
+		if got := scannertest.RuleSet(fs); !slices.Equal(got, c.rules) {
 			t.Errorf("%s: rules %v, want %v", c.fixture, got, c.rules)
 		}
 		if n := v.read.Load(); n > c.maxRead {
@@ -106,7 +107,7 @@ func TestUnsearchedDenseStorage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The JSON itself is still found by the document search...
-	if got := ruleSet(fs); got != nil {
+	if got := scannertest.RuleSet(fs); got != nil {
 		t.Errorf("rules %v, want none (the document search finds the config)", got)
 	}
 	// ...unless it is not there either.
@@ -119,7 +120,7 @@ func TestUnsearchedDenseStorage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ruleSet(fs); !slices.Equal(got, []string{"MG3112"}) {
+	if got := scannertest.RuleSet(fs); !slices.Equal(got, []string{"MG3112"}) {
 		t.Errorf("rules %v, want [MG3112]", got)
 	}
 }
@@ -152,7 +153,7 @@ func benchLarge(b *testing.B, fixture string) {
 // BenchmarkScanKeras scans a Keras 3 archive.
 func BenchmarkScanKeras(b *testing.B) {
 	const path = "testdata/functional.keras"
-	in := newInput(b, path, readFixture(b, path))
+	in := scannertest.Input(b, path, readFixture(b, path))
 	s := keras.New()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -2,6 +2,7 @@ package keras_test
 
 import (
 	"context"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"testing"
 
 	"github.com/modelgate/modelgate/scanner/keras"
@@ -22,7 +23,7 @@ func FuzzScan(f *testing.F) {
 		if h5 {
 			name = "fuzz.h5"
 		}
-		in := newInput(t, name, data)
+		in := scannertest.Input(t, name, data)
 		s := keras.New()
 		if !s.Accepts(&in.File) {
 			return

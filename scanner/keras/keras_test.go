@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -61,18 +62,6 @@ var want = map[string][]string{
 	"testdata/truncated-config.h5":       {"MG3112"},
 }
 
-// newInput builds the scanner input the engine would: a real sniff over
-// the bytes, then the same bytes as the reader.
-func newInput(t testing.TB, name string, data []byte) *scanner.Input {
-	t.Helper()
-	r := bytes.NewReader(data)
-	sniff, err := format.Detect(r, int64(len(data)), name)
-	if err != nil {
-		t.Fatalf("Detect(%s): %v", name, err)
-	}
-	return &scanner.Input{File: scanner.File{Path: name, Size: int64(len(data)), Sniff: sniff}, R: r}
-}
-
 func readFixture(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -84,7 +73,7 @@ func readFixture(t testing.TB, path string) []byte {
 
 func scan(t testing.TB, path string) (*scanner.Input, []scanner.Finding) {
 	t.Helper()
-	in := newInput(t, path, readFixture(t, path))
+	in := scannertest.Input(t, path, readFixture(t, path))
 	s := keras.New()
 	if !s.Accepts(&in.File) {
 		t.Fatalf("not accepted: sniffed as %q, claimed %q", in.Sniff.Format, in.Sniff.Claimed)
@@ -96,22 +85,11 @@ func scan(t testing.TB, path string) (*scanner.Input, []scanner.Finding) {
 	return in, fs
 }
 
-func ruleSet(fs []scanner.Finding) []string {
-	var ids []string
-	for _, f := range fs {
-		if !slices.Contains(ids, f.RuleID) {
-			ids = append(ids, f.RuleID)
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
 func TestFixtures(t *testing.T) {
 	for path, rules := range want {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			in, fs := scan(t, path)
-			if got := ruleSet(fs); !slices.Equal(got, rules) {
+			if got := scannertest.RuleSet(fs); !slices.Equal(got, rules) {
 				t.Errorf("rules = %v, want %v", got, rules)
 				for _, f := range fs {
 					t.Logf("  %s %s: %s [%s]", f.RuleID, f.Location, f.Message, f.Evidence)
@@ -230,8 +208,8 @@ func TestEveryFixtureListed(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	for path := range want {
 		data := readFixture(t, path)
-		a, errA := keras.New().Scan(context.Background(), newInput(t, path, data))
-		b, errB := keras.New().Scan(context.Background(), newInput(t, path, data))
+		a, errA := keras.New().Scan(context.Background(), scannertest.Input(t, path, data))
+		b, errB := keras.New().Scan(context.Background(), scannertest.Input(t, path, data))
 		if !reflect.DeepEqual(a, b) || !errors.Is(errA, errB) {
 			t.Errorf("%s: two scans differ", path)
 		}
@@ -247,7 +225,7 @@ func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errDisk }
 
 func TestReadErrorReturned(t *testing.T) {
 	for _, path := range []string{"testdata/lambda.h5", "testdata/lambda.keras"} {
-		in := newInput(t, path, readFixture(t, path))
+		in := scannertest.Input(t, path, readFixture(t, path))
 		in.R = failingReader{}
 		if _, err := keras.New().Scan(context.Background(), in); !errors.Is(err, errDisk) {
 			t.Errorf("%s: Scan error = %v, want %v", path, err, errDisk)
@@ -258,7 +236,7 @@ func TestReadErrorReturned(t *testing.T) {
 func TestCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	in := newInput(t, "x.keras", readFixture(t, "testdata/lambda.keras"))
+	in := scannertest.Input(t, "x.keras", readFixture(t, "testdata/lambda.keras"))
 	if _, err := keras.New().Scan(ctx, in); !errors.Is(err, context.Canceled) {
 		t.Errorf("Scan error = %v, want %v", err, context.Canceled)
 	}
@@ -309,7 +287,7 @@ func TestOtherZipIgnored(t *testing.T) {
 	zw.add("config.json", `{"architectures": ["BertModel"], "model_type": "bert", "module": "os"}`)
 	zw.add("model.safetensors", "x")
 	zw.close()
-	in := newInput(t, "repo.zip", buf.Bytes())
+	in := scannertest.Input(t, "repo.zip", buf.Bytes())
 	s := keras.New()
 	if !s.Accepts(&in.File) {
 		t.Fatal("not accepted")
@@ -319,9 +297,9 @@ func TestOtherZipIgnored(t *testing.T) {
 		t.Errorf("Scan = %v, %v; want nothing", fs, err)
 	}
 	// The same under a .keras name is a broken Keras archive.
-	in = newInput(t, "repo.keras", buf.Bytes())
+	in = scannertest.Input(t, "repo.keras", buf.Bytes())
 	fs, _ = s.Scan(context.Background(), in)
-	if got := ruleSet(fs); !slices.Equal(got, []string{"MG3111"}) {
+	if got := scannertest.RuleSet(fs); !slices.Equal(got, []string{"MG3111"}) {
 		t.Errorf("as .keras: rules %v, want [MG3111]", got)
 	}
 }
@@ -339,7 +317,7 @@ func TestFindingsCapped(t *testing.T) {
 	zw.add("metadata.json", `{"keras_version": "3.6.0"}`)
 	zw.add("config.json", cfg)
 	zw.close()
-	in := newInput(t, "many.keras", buf.Bytes())
+	in := scannertest.Input(t, "many.keras", buf.Bytes())
 	fs, err := keras.New().Scan(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
@@ -357,11 +335,11 @@ func TestDeepNesting(t *testing.T) {
 	zw := newZip(&buf)
 	zw.add("config.json", cfg)
 	zw.close()
-	fs, err := keras.New().Scan(context.Background(), newInput(t, "deep.keras", buf.Bytes()))
+	fs, err := keras.New().Scan(context.Background(), scannertest.Input(t, "deep.keras", buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ruleSet(fs); !slices.Equal(got, []string{"MG3112"}) {
+	if got := scannertest.RuleSet(fs); !slices.Equal(got, []string{"MG3112"}) {
 		t.Errorf("rules %v, want [MG3112]", got)
 	}
 }
@@ -375,11 +353,11 @@ func TestConfigSizeLimit(t *testing.T) {
 	zw.add("config.json", cfg)
 	zw.close()
 	s := keras.NewWithLimits(keras.Limits{MaxConfig: 1024})
-	fs, err := s.Scan(context.Background(), newInput(t, "big.keras", buf.Bytes()))
+	fs, err := s.Scan(context.Background(), scannertest.Input(t, "big.keras", buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ruleSet(fs); !slices.Equal(got, []string{"MG3101", "MG3112"}) {
+	if got := scannertest.RuleSet(fs); !slices.Equal(got, []string{"MG3101", "MG3112"}) {
 		t.Errorf("rules %v, want [MG3101 MG3112]", got)
 	}
 }
@@ -395,11 +373,11 @@ func TestBuiltinsFunctions(t *testing.T) {
 		zw := newZip(&buf)
 		zw.add("config.json", cfg)
 		zw.close()
-		fs, err := keras.New().Scan(context.Background(), newInput(t, "m.keras", buf.Bytes()))
+		fs, err := keras.New().Scan(context.Background(), scannertest.Input(t, "m.keras", buf.Bytes()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ruleSet(fs); !slices.Equal(got, rules) {
+		if got := scannertest.RuleSet(fs); !slices.Equal(got, rules) {
 			t.Errorf("builtins.%s: rules %v, want %v", fn, got, rules)
 		}
 	}

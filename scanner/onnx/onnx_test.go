@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -49,18 +50,6 @@ var want = map[string][]string{
 	"testdata/metadata-url.onnx":          {"MG3007"},
 }
 
-// newInput builds the input the engine would: a real sniff over the bytes,
-// then the same bytes as the reader.
-func newInput(t testing.TB, name string, data []byte) *scanner.Input {
-	t.Helper()
-	r := bytes.NewReader(data)
-	sniff, err := format.Detect(r, int64(len(data)), name)
-	if err != nil {
-		t.Fatalf("Detect(%s): %v", name, err)
-	}
-	return &scanner.Input{File: scanner.File{Path: name, Size: int64(len(data)), Sniff: sniff}, R: r}
-}
-
 func readFixture(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -68,17 +57,6 @@ func readFixture(t testing.TB, path string) []byte {
 		t.Fatalf("%v (regenerate with `/usr/bin/python3 testdata/gen/onnx_fixtures.py` from the repository root)", err)
 	}
 	return data
-}
-
-func ruleSet(fs []scanner.Finding) []string {
-	var ids []string
-	for _, f := range fs {
-		if !slices.Contains(ids, f.RuleID) {
-			ids = append(ids, f.RuleID)
-		}
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 func scan(t testing.TB, in *scanner.Input) []scanner.Finding {
@@ -98,9 +76,9 @@ func scan(t testing.TB, in *scanner.Input) []scanner.Finding {
 func TestFixtures(t *testing.T) {
 	for path, rules := range want {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			in := newInput(t, path, readFixture(t, path))
+			in := scannertest.Input(t, path, readFixture(t, path))
 			fs := scan(t, in)
-			if got := ruleSet(fs); !slices.Equal(got, rules) {
+			if got := scannertest.RuleSet(fs); !slices.Equal(got, rules) {
 				t.Errorf("rules = %v, want %v", got, rules)
 			}
 			for _, f := range fs {
@@ -155,7 +133,7 @@ func TestEveryFixtureListed(t *testing.T) {
 // findingsOf scans one fixture and returns its findings.
 func findingsOf(t *testing.T, path string) []scanner.Finding {
 	t.Helper()
-	return scan(t, newInput(t, path, readFixture(t, path)))
+	return scan(t, scannertest.Input(t, path, readFixture(t, path)))
 }
 
 // TestMessages pins what the reader is told for a few fixtures.
@@ -223,7 +201,7 @@ func TestAggregatesNodesPerDomain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := scan(t, newInput(t, "agg.onnx", data))
+	fs := scan(t, scannertest.Input(t, "agg.onnx", data))
 	if len(fs) != 1 {
 		t.Fatalf("findings = %+v, want one for the domain", fs)
 	}
@@ -237,8 +215,8 @@ func TestAggregatesNodesPerDomain(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	for path := range want {
 		data := readFixture(t, path)
-		a, errA := onnx.New().Scan(context.Background(), newInput(t, path, data))
-		b, errB := onnx.New().Scan(context.Background(), newInput(t, path, data))
+		a, errA := onnx.New().Scan(context.Background(), scannertest.Input(t, path, data))
+		b, errB := onnx.New().Scan(context.Background(), scannertest.Input(t, path, data))
 		if !reflect.DeepEqual(a, b) || !errors.Is(errA, errB) {
 			t.Errorf("%s: two scans differ", path)
 		}
@@ -253,7 +231,7 @@ var errDisk = errors.New("disk on fire")
 func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errDisk }
 
 func TestReadErrorReturned(t *testing.T) {
-	in := newInput(t, "x.onnx", readFixture(t, "testdata/benign-mlp.onnx"))
+	in := scannertest.Input(t, "x.onnx", readFixture(t, "testdata/benign-mlp.onnx"))
 	in.R = failingReader{}
 	if _, err := onnx.New().Scan(context.Background(), in); !errors.Is(err, errDisk) {
 		t.Errorf("Scan error = %v, want %v", err, errDisk)
@@ -263,7 +241,7 @@ func TestReadErrorReturned(t *testing.T) {
 func TestCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	in := newInput(t, "x.onnx", readFixture(t, "testdata/benign-mlp.onnx"))
+	in := scannertest.Input(t, "x.onnx", readFixture(t, "testdata/benign-mlp.onnx"))
 	if _, err := onnx.New().Scan(ctx, in); !errors.Is(err, context.Canceled) {
 		t.Errorf("Scan error = %v, want %v", err, context.Canceled)
 	}
@@ -295,7 +273,7 @@ func FuzzScan(f *testing.F) {
 		f.Add(readFixture(f, path))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in := newInput(t, "fuzz.onnx", data)
+		in := scannertest.Input(t, "fuzz.onnx", data)
 		if !onnx.New().Accepts(&in.File) {
 			return
 		}
@@ -343,7 +321,7 @@ func bigModel(tb testing.TB, n int) []byte {
 func TestLargeInitializerNotRead(t *testing.T) {
 	const n = 8 << 20
 	data := bigModel(t, n)
-	in := newInput(t, "big.onnx", data)
+	in := scannertest.Input(t, "big.onnx", data)
 	cr := &countingReader{r: bytes.NewReader(data)}
 	in.R = cr
 	if fs := scan(t, in); len(fs) != 0 {
@@ -359,7 +337,7 @@ func TestLargeInitializerNotRead(t *testing.T) {
 // around the payload is read.
 func BenchmarkLargeInitializer(b *testing.B) {
 	data := bigModel(b, 100<<20)
-	in := newInput(b, "big.onnx", data)
+	in := scannertest.Input(b, "big.onnx", data)
 	s := onnx.New()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
@@ -373,7 +351,7 @@ func BenchmarkLargeInitializer(b *testing.B) {
 func BenchmarkScan(b *testing.B) {
 	const path = "testdata/benign-control-flow.onnx"
 	data := readFixture(b, path)
-	in := newInput(b, path, data)
+	in := scannertest.Input(b, path, data)
 	s := onnx.New()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
@@ -398,7 +376,7 @@ func BenchmarkManyNodes(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := newInput(b, "wide.onnx", data)
+	in := scannertest.Input(b, "wide.onnx", data)
 	s := onnx.New()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()

@@ -1,9 +1,9 @@
 package safetensors_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -58,18 +58,6 @@ var want = map[string][]string{
 	demoDir + "/metadata-shell.safetensors":       {"MG2010", "MG2011"},
 }
 
-// newInput builds the scanner input the engine would: a real sniff over
-// the bytes, then the same bytes as the reader.
-func newInput(t testing.TB, name string, data []byte) *scanner.Input {
-	t.Helper()
-	r := bytes.NewReader(data)
-	sniff, err := format.Detect(r, int64(len(data)), name)
-	if err != nil {
-		t.Fatalf("Detect(%s): %v", name, err)
-	}
-	return &scanner.Input{File: scanner.File{Path: name, Size: int64(len(data)), Sniff: sniff}, R: r}
-}
-
 func readFixture(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -79,22 +67,11 @@ func readFixture(t testing.TB, path string) []byte {
 	return data
 }
 
-func ruleSet(fs []scanner.Finding) []string {
-	var ids []string
-	for _, f := range fs {
-		if !slices.Contains(ids, f.RuleID) {
-			ids = append(ids, f.RuleID)
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
 func TestFixtures(t *testing.T) {
 	for path, rules := range want {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			data := readFixture(t, path)
-			in := newInput(t, path, data)
+			in := scannertest.Input(t, path, data)
 			s := safetensors.New()
 			if !s.Accepts(&in.File) {
 				t.Fatalf("not accepted: sniffed as %q, claimed %q", in.Sniff.Format, in.Sniff.Claimed)
@@ -103,7 +80,7 @@ func TestFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Scan: %v", err)
 			}
-			if got := ruleSet(fs); !slices.Equal(got, rules) {
+			if got := scannertest.RuleSet(fs); !slices.Equal(got, rules) {
 				t.Errorf("rules = %v, want %v", got, rules)
 				for _, f := range fs {
 					t.Logf("  %s %s: %s [%s]", f.RuleID, f.Location, f.Message, f.Evidence)
@@ -159,7 +136,7 @@ func TestEveryFixtureListed(t *testing.T) {
 
 func TestFindingsCapped(t *testing.T) {
 	const path, badEntries = "testdata/flood-unknown-dtype.safetensors", 40
-	in := newInput(t, path, readFixture(t, path))
+	in := scannertest.Input(t, path, readFixture(t, path))
 	fs, err := safetensors.New().Scan(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
@@ -172,8 +149,8 @@ func TestFindingsCapped(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	for path := range want {
 		data := readFixture(t, path)
-		a, errA := safetensors.New().Scan(context.Background(), newInput(t, path, data))
-		b, errB := safetensors.New().Scan(context.Background(), newInput(t, path, data))
+		a, errA := safetensors.New().Scan(context.Background(), scannertest.Input(t, path, data))
+		b, errB := safetensors.New().Scan(context.Background(), scannertest.Input(t, path, data))
 		if !reflect.DeepEqual(a, b) || !errors.Is(errA, errB) {
 			t.Errorf("%s: two scans differ", path)
 		}
@@ -188,7 +165,7 @@ var errDisk = errors.New("disk on fire")
 func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errDisk }
 
 func TestReadErrorReturned(t *testing.T) {
-	in := newInput(t, "x.safetensors", readFixture(t, "testdata/valid-multi.safetensors"))
+	in := scannertest.Input(t, "x.safetensors", readFixture(t, "testdata/valid-multi.safetensors"))
 	in.R = failingReader{}
 	if _, err := safetensors.New().Scan(context.Background(), in); !errors.Is(err, errDisk) {
 		t.Errorf("Scan error = %v, want %v", err, errDisk)
@@ -198,7 +175,7 @@ func TestReadErrorReturned(t *testing.T) {
 func TestCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	in := newInput(t, "x.safetensors", readFixture(t, "testdata/valid-multi.safetensors"))
+	in := scannertest.Input(t, "x.safetensors", readFixture(t, "testdata/valid-multi.safetensors"))
 	if _, err := safetensors.New().Scan(ctx, in); !errors.Is(err, context.Canceled) {
 		t.Errorf("Scan error = %v, want %v", err, context.Canceled)
 	}
@@ -230,7 +207,7 @@ func FuzzScan(f *testing.F) {
 		f.Add(readFixture(f, path))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in := newInput(t, "fuzz.safetensors", data)
+		in := scannertest.Input(t, "fuzz.safetensors", data)
 		fs, err := safetensors.New().Scan(context.Background(), in)
 		if err != nil {
 			t.Fatalf("Scan over bytes.Reader: %v", err)
@@ -241,7 +218,7 @@ func FuzzScan(f *testing.F) {
 
 func BenchmarkScan(b *testing.B) {
 	const path = "testdata/valid-multi.safetensors"
-	in := newInput(b, path, readFixture(b, path))
+	in := scannertest.Input(b, path, readFixture(b, path))
 	s := safetensors.New()
 	b.ReportAllocs()
 	for b.Loop() {

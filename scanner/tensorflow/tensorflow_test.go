@@ -1,9 +1,9 @@
 package tensorflow_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -45,18 +45,6 @@ var want = map[string][]string{
 	"testdata/not-protobuf/saved_model.pb":             {"MG3206"},
 }
 
-// newInput builds the input the engine would: a real sniff over the bytes,
-// then the same bytes as the reader.
-func newInput(t testing.TB, name string, data []byte) *scanner.Input {
-	t.Helper()
-	r := bytes.NewReader(data)
-	sniff, err := format.Detect(r, int64(len(data)), name)
-	if err != nil {
-		t.Fatalf("Detect(%s): %v", name, err)
-	}
-	return &scanner.Input{File: scanner.File{Path: name, Size: int64(len(data)), Sniff: sniff}, R: r}
-}
-
 func readFixture(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -64,17 +52,6 @@ func readFixture(t testing.TB, path string) []byte {
 		t.Fatalf("%v (regenerate with `go run testdata/gen/tensorflow_fixtures.go` from the repository root)", err)
 	}
 	return data
-}
-
-func ruleSet(fs []scanner.Finding) []string {
-	var ids []string
-	for _, f := range fs {
-		if !slices.Contains(ids, f.RuleID) {
-			ids = append(ids, f.RuleID)
-		}
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 func scan(t testing.TB, in *scanner.Input) []scanner.Finding {
@@ -93,14 +70,14 @@ func scan(t testing.TB, in *scanner.Input) []scanner.Finding {
 
 func findingsOf(t *testing.T, path string) []scanner.Finding {
 	t.Helper()
-	return scan(t, newInput(t, path, readFixture(t, path)))
+	return scan(t, scannertest.Input(t, path, readFixture(t, path)))
 }
 
 func TestFixtures(t *testing.T) {
 	for path, rules := range want {
 		t.Run(strings.TrimPrefix(path, "testdata/"), func(t *testing.T) {
 			fs := findingsOf(t, path)
-			if got := ruleSet(fs); !slices.Equal(got, rules) {
+			if got := scannertest.RuleSet(fs); !slices.Equal(got, rules) {
 				t.Errorf("rules = %v, want %v", got, rules)
 			}
 			for _, f := range fs {
@@ -213,7 +190,7 @@ func TestSaverOpsNeedSaverDef(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := scan(t, newInput(t, "x/saved_model.pb", data))
+	fs := scan(t, scannertest.Input(t, "x/saved_model.pb", data))
 	var ops []string
 	for _, f := range fs {
 		ops = append(ops, f.Evidence)
@@ -229,20 +206,20 @@ func TestSaverOpsNeedSaverDef(t *testing.T) {
 // type, also inside a container.
 func TestNamesDecideTheMessage(t *testing.T) {
 	data := readFixture(t, "testdata/keras-lambda/keras_metadata.pb")
-	in := newInput(t, "model.zip", data)
+	in := scannertest.Input(t, "model.zip", data)
 	in.Member = "model/keras_metadata.pb"
 	in.Sniff.Format = format.TFSavedModel
 	fs, err := tensorflow.New().Scan(context.Background(), in)
-	if err != nil || !slices.Equal(ruleSet(fs), []string{"MG3204"}) {
-		t.Errorf("member scan: %v, %v", ruleSet(fs), err)
+	if err != nil || !slices.Equal(scannertest.RuleSet(fs), []string{"MG3204"}) {
+		t.Errorf("member scan: %v, %v", scannertest.RuleSet(fs), err)
 	}
 }
 
 func TestDeterministic(t *testing.T) {
 	for path := range want {
 		data := readFixture(t, path)
-		a, errA := tensorflow.New().Scan(context.Background(), newInput(t, path, data))
-		b, errB := tensorflow.New().Scan(context.Background(), newInput(t, path, data))
+		a, errA := tensorflow.New().Scan(context.Background(), scannertest.Input(t, path, data))
+		b, errB := tensorflow.New().Scan(context.Background(), scannertest.Input(t, path, data))
 		if !reflect.DeepEqual(a, b) || !errors.Is(errA, errB) {
 			t.Errorf("%s: two scans differ", path)
 		}
@@ -257,7 +234,7 @@ func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errDisk }
 
 func TestReadErrorReturned(t *testing.T) {
 	const path = "testdata/tf2-benign/saved_model.pb"
-	in := newInput(t, path, readFixture(t, path))
+	in := scannertest.Input(t, path, readFixture(t, path))
 	in.R = failingReader{}
 	if _, err := tensorflow.New().Scan(context.Background(), in); !errors.Is(err, errDisk) {
 		t.Errorf("Scan error = %v, want %v", err, errDisk)
@@ -268,7 +245,7 @@ func TestCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	const path = "testdata/tf2-benign/saved_model.pb"
-	in := newInput(t, path, readFixture(t, path))
+	in := scannertest.Input(t, path, readFixture(t, path))
 	if _, err := tensorflow.New().Scan(ctx, in); !errors.Is(err, context.Canceled) {
 		t.Errorf("Scan error = %v, want %v", err, context.Canceled)
 	}
@@ -303,7 +280,7 @@ func FuzzScan(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
-		in := newInput(t, "m/"+names[int(which)%len(names)], data)
+		in := scannertest.Input(t, "m/"+names[int(which)%len(names)], data)
 		if !tensorflow.New().Accepts(&in.File) {
 			return
 		}
@@ -340,7 +317,7 @@ func bigConstModel(tb testing.TB, n int) []byte {
 // graph around the constant is read.
 func BenchmarkLargeConst(b *testing.B) {
 	data := bigConstModel(b, 100<<20)
-	in := newInput(b, "m/saved_model.pb", data)
+	in := scannertest.Input(b, "m/saved_model.pb", data)
 	s := tensorflow.New()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
@@ -354,7 +331,7 @@ func BenchmarkLargeConst(b *testing.B) {
 func BenchmarkScan(b *testing.B) {
 	const path = "testdata/tf2-benign/saved_model.pb"
 	data := readFixture(b, path)
-	in := newInput(b, path, data)
+	in := scannertest.Input(b, path, data)
 	s := tensorflow.New()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()

@@ -3,6 +3,7 @@ package tflite_test
 import (
 	"bytes"
 	"context"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"testing"
 
 	flatbuffers "github.com/google/flatbuffers/go"
@@ -107,14 +108,14 @@ func TestRuntimeBuiltModels(t *testing.T) {
 	}
 	for _, c := range cases {
 		data := buildLarge(dataSize, c.code, c.custom)
-		in := newInput(t, "large.tflite", data)
+		in := scannertest.Input(t, "large.tflite", data)
 		cr := &countingReader{r: bytes.NewReader(data)}
 		in.R = cr
 		fs, err := tflite.New().Scan(context.Background(), in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ruleSet(fs); !equal(got, c.rules) {
+		if got := scannertest.RuleSet(fs); !equal(got, c.rules) {
 			t.Errorf("code %d %q: rules %v, want %v", c.code, c.custom, got, c.rules)
 			for _, f := range fs {
 				t.Logf("  %s: %s", f.RuleID, f.Message)
@@ -142,7 +143,7 @@ func equal(a, b []string) bool {
 // BenchmarkScanLarge scans a 64 MB model built by the FlatBuffers runtime.
 func BenchmarkScanLarge(b *testing.B) {
 	data := buildLarge(64<<20, 9, "")
-	in := newInput(b, "large.tflite", data)
+	in := scannertest.Input(b, "large.tflite", data)
 	s := tflite.New()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -209,12 +210,12 @@ func TestSharedTablesBounded(t *testing.T) {
 		{1_100_000, []string{"MG3301", "MG3305"}}, // and the table limit
 	} {
 		data := buildShared(c.n, options)
-		in := newInput(t, "shared.tflite", data)
+		in := scannertest.Input(t, "shared.tflite", data)
 		fs, err := tflite.New().Scan(context.Background(), in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ruleSet(fs); !equal(got, c.rules) {
+		if got := scannertest.RuleSet(fs); !equal(got, c.rules) {
 			t.Errorf("%d operators: rules %v, want %v", c.n, got, c.rules)
 		}
 		checkFindings(t, in, fs)

@@ -1,9 +1,9 @@
 package tflite_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"github.com/modelgate/modelgate/scanner/scannertest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -44,18 +44,6 @@ var want = map[string][]string{
 	"testdata/description-code.tflite":          {"MG3309"},
 }
 
-// newInput builds the scanner input the engine would: a real sniff over
-// the bytes, then the same bytes as the reader.
-func newInput(t testing.TB, name string, data []byte) *scanner.Input {
-	t.Helper()
-	r := bytes.NewReader(data)
-	sniff, err := format.Detect(r, int64(len(data)), name)
-	if err != nil {
-		t.Fatalf("Detect(%s): %v", name, err)
-	}
-	return &scanner.Input{File: scanner.File{Path: name, Size: int64(len(data)), Sniff: sniff}, R: r}
-}
-
 func readFixture(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -65,20 +53,9 @@ func readFixture(t testing.TB, path string) []byte {
 	return data
 }
 
-func ruleSet(fs []scanner.Finding) []string {
-	var ids []string
-	for _, f := range fs {
-		if !slices.Contains(ids, f.RuleID) {
-			ids = append(ids, f.RuleID)
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
 func scan(t testing.TB, path string, data []byte) ([]scanner.Finding, *scanner.Input) {
 	t.Helper()
-	in := newInput(t, path, data)
+	in := scannertest.Input(t, path, data)
 	s := tflite.New()
 	if !s.Accepts(&in.File) {
 		t.Fatalf("not accepted: sniffed as %q, claimed %q", in.Sniff.Format, in.Sniff.Claimed)
@@ -94,7 +71,7 @@ func TestFixtures(t *testing.T) {
 	for path, rules := range want {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			fs, in := scan(t, path, readFixture(t, path))
-			if got := ruleSet(fs); !slices.Equal(got, rules) {
+			if got := scannertest.RuleSet(fs); !slices.Equal(got, rules) {
 				t.Errorf("rules = %v, want %v", got, rules)
 			}
 			if testing.Verbose() || t.Failed() {
@@ -177,8 +154,8 @@ func TestEvidence(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	for path := range want {
 		data := readFixture(t, path)
-		a, errA := tflite.New().Scan(context.Background(), newInput(t, path, data))
-		b, errB := tflite.New().Scan(context.Background(), newInput(t, path, data))
+		a, errA := tflite.New().Scan(context.Background(), scannertest.Input(t, path, data))
+		b, errB := tflite.New().Scan(context.Background(), scannertest.Input(t, path, data))
 		if !reflect.DeepEqual(a, b) || !errors.Is(errA, errB) {
 			t.Errorf("%s: two scans differ", path)
 		}
@@ -190,13 +167,13 @@ func TestDeterministic(t *testing.T) {
 func TestEveryTruncation(t *testing.T) {
 	data := readFixture(t, "testdata/flex-readfile.tflite")
 	for n := 0; n < len(data); n++ {
-		in := newInput(t, "cut.tflite", data[:n])
+		in := scannertest.Input(t, "cut.tflite", data[:n])
 		fs, err := tflite.New().Scan(context.Background(), in)
 		if err != nil {
 			t.Fatalf("%d bytes: %v", n, err)
 		}
-		if !slices.Contains(ruleSet(fs), "MG3301") {
-			t.Errorf("%d bytes: rules %v, want MG3301", n, ruleSet(fs))
+		if !slices.Contains(scannertest.RuleSet(fs), "MG3301") {
+			t.Errorf("%d bytes: rules %v, want MG3301", n, scannertest.RuleSet(fs))
 		}
 		checkFindings(t, in, fs)
 	}
@@ -210,7 +187,7 @@ var errDisk = errors.New("disk on fire")
 func (failingReader) ReadAt([]byte, int64) (int, error) { return 0, errDisk }
 
 func TestReadErrorReturned(t *testing.T) {
-	in := newInput(t, "x.tflite", readFixture(t, "testdata/valid-add-fc.tflite"))
+	in := scannertest.Input(t, "x.tflite", readFixture(t, "testdata/valid-add-fc.tflite"))
 	in.R = failingReader{}
 	if _, err := tflite.New().Scan(context.Background(), in); !errors.Is(err, errDisk) {
 		t.Errorf("Scan error = %v, want %v", err, errDisk)
@@ -220,7 +197,7 @@ func TestReadErrorReturned(t *testing.T) {
 func TestCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	in := newInput(t, "x.tflite", readFixture(t, "testdata/valid-add-fc.tflite"))
+	in := scannertest.Input(t, "x.tflite", readFixture(t, "testdata/valid-add-fc.tflite"))
 	if _, err := tflite.New().Scan(ctx, in); !errors.Is(err, context.Canceled) {
 		t.Errorf("Scan error = %v, want %v", err, context.Canceled)
 	}
@@ -253,7 +230,7 @@ func FuzzScan(f *testing.F) {
 		f.Add(readFixture(f, path))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in := newInput(t, "fuzz.tflite", data)
+		in := scannertest.Input(t, "fuzz.tflite", data)
 		s := tflite.New()
 		if !s.Accepts(&in.File) {
 			return
@@ -268,7 +245,7 @@ func FuzzScan(f *testing.F) {
 
 func BenchmarkScan(b *testing.B) {
 	const path = "testdata/flex-readfile.tflite"
-	in := newInput(b, path, readFixture(b, path))
+	in := scannertest.Input(b, path, readFixture(b, path))
 	s := tflite.New()
 	b.ReportAllocs()
 	for b.Loop() {
