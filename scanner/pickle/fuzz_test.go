@@ -42,3 +42,21 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+// TestLongTextArguments: text arguments longer than the read buffer end the
+// walk with a finding, never a panic.
+func TestLongTextArguments(t *testing.T) {
+	s := pickle.New()
+	for _, data := range [][]byte{
+		append([]byte("c"), bytes.Repeat([]byte("a"), 70<<10)...),
+		append(append([]byte("c"), bytes.Repeat([]byte("a"), 65535)...), '\n'),
+		append([]byte("I"), bytes.Repeat([]byte("1"), 200<<10)...),
+		[]byte("cos\nsystem\n"),
+	} {
+		in := &scanner.Input{File: scanner.File{Path: "x.pkl", Size: int64(len(data)), Sniff: format.Sniff{Format: format.Pickle}}, R: bytes.NewReader(data)}
+		fs, err := s.Scan(context.Background(), in)
+		if err != nil || len(fs) == 0 {
+			t.Errorf("%d-byte input: findings %v, err %v", len(data), fs, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package pickle
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -99,27 +100,27 @@ func (rd *reader) bytes(n int) ([]byte, error) {
 	return rd.buf[i : i+n], nil
 }
 
-// line returns the bytes up to the next '\n' (excluded), at most max long.
+// line returns the bytes up to the next '\n' (excluded), at most max long
+// (and never more than the read buffer holds).
 func (rd *reader) line(max int) ([]byte, error) {
+	limit := min(max+1, readBufSize)
 	start := rd.pos
-	for n := 1; ; n++ {
-		if n > max+1 {
-			return nil, fmt.Errorf("text argument at offset %d is longer than %d bytes", start, max)
-		}
-		if int64(n) > rd.size-start {
-			return nil, errEOF
-		}
-		rd.pos = start
-		if err := rd.fill(min(n, readBufSize)); err != nil {
-			return nil, err
-		}
-		i := int(start - rd.bufStart)
-		if rd.buf[i+n-1] == '\n' {
-			rd.checkFrame(int64(n))
-			rd.pos = start + int64(n)
-			return rd.buf[i : i+n-1], nil
-		}
+	if err := rd.fill(int(min(int64(limit), rd.size-start))); err != nil {
+		return nil, err
 	}
+	i := int(start - rd.bufStart)
+	avail := min(limit, rd.bufLen-i)
+	j := bytes.IndexByte(rd.buf[i:i+avail], '\n')
+	switch {
+	case j >= 0:
+		rd.checkFrame(int64(j + 1))
+		rd.pos = start + int64(j+1)
+		return rd.buf[i : i+j], nil
+	case int64(avail) >= rd.size-start:
+		rd.pos = rd.size
+		return nil, errEOF
+	}
+	return nil, fmt.Errorf("text argument at offset %d is longer than %d bytes", start, limit-1)
 }
 
 // skip moves past n bytes without reading them.
