@@ -37,6 +37,14 @@ func (c *Collector) Add(rule string, off int64, message, evidence string) {
 	c.out = append(c.out, c.in.FindingAt(rule, off, message, evidence))
 }
 
+// AddFinding records a finding built by the caller (for example with a
+// line region), under the same per-rule cap.
+func (c *Collector) AddFinding(f Finding) {
+	if c.counts[f.RuleID]++; c.counts[f.RuleID] <= c.cap {
+		c.out = append(c.out, f)
+	}
+}
+
 // Count is how many findings of rule were added, listed or not.
 func (c *Collector) Count(rule string) int { return c.counts[rule] }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/modelgate/modelgate/scanner/numpy"
 	"github.com/modelgate/modelgate/scanner/onnx"
 	"github.com/modelgate/modelgate/scanner/pickle"
+	"github.com/modelgate/modelgate/scanner/prompt"
 	"github.com/modelgate/modelgate/scanner/safetensors"
 	"github.com/modelgate/modelgate/scanner/tensorflow"
 	"github.com/modelgate/modelgate/scanner/tflite"
@@ -30,6 +31,7 @@ func All() []scanner.Scanner {
 		tflite.New(),
 		keras.New(),
 		hf.New(),
+		prompt.New(),
 		compress.New(),
 		archive.New(),
 	}

@@ -1,0 +1,37 @@
+package detect
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/modelgate/modelgate/scanner/prompt/promptcore"
+)
+
+// TestDump prints hits for prompts-dev rows; a development aid, run with
+// DETECT_DUMP=benign|attacks-missed.
+func TestDump(t *testing.T) {
+	mode := os.Getenv("DETECT_DUMP")
+	if mode == "" {
+		t.Skip("set DETECT_DUMP to run")
+	}
+	if _, err := os.Stat(devData); err != nil {
+		t.Skip("no data")
+	}
+	switch mode {
+	case "benign":
+		for _, r := range loadJSONL(t, filepath.Join(devData, "benign.jsonl")) {
+			for _, h := range Run(promptcore.Segment{Text: r.Text, Role: promptcore.RoleTestInput}) {
+				if sevRank[Severities[h.Rule]] >= 2 {
+					t.Logf("%s %s %q | %s", r.ID, h.Rule, h.Evidence, h.Message[:40])
+				}
+			}
+		}
+	case "missed":
+		for _, r := range loadJSONL(t, filepath.Join(devData, "attacks.jsonl")) {
+			if len(flagged(r.Text, promptcore.RoleTemplate)) == 0 {
+				t.Logf("%s %q", r.ID, truncate(r.Text, 400))
+			}
+		}
+	}
+}
