@@ -136,8 +136,7 @@ func result(run *gosarif.Run, f *scanner.Finding) *gosarif.Result {
 		WithLevel(Level(f.Severity)).
 		WithMessage(gosarif.NewTextMessage(messageText(f))).
 		WithPartialFingerprints(map[string]string{"primaryLocationLineHash": f.Fingerprint})
-	phys := gosarif.NewPhysicalLocation().WithArtifactLocation(
-		gosarif.NewArtifactLocation().WithURI(pathURI(f.Location.Path)).WithURIBaseID(SrcRoot))
+	phys := gosarif.NewPhysicalLocation().WithArtifactLocation(artifact(f.Location.Path))
 	if region := textRegion(f.Location); region != nil {
 		phys.WithRegion(region)
 	}
@@ -193,6 +192,17 @@ func textRegion(l scanner.Location) *gosarif.Region {
 	return r
 }
 
+// artifact locates a file: relative paths relative to %SRCROOT%, paths
+// outside the working directory as absolute file URIs (which must not
+// carry a uriBaseId).
+func artifact(p string) *gosarif.ArtifactLocation {
+	a := gosarif.NewArtifactLocation().WithURI(pathURI(p))
+	if !strings.HasPrefix(p, "/") {
+		a.WithURIBaseID(SrcRoot)
+	}
+	return a
+}
+
 // pathURI turns a slash path into a relative URI reference, escaping each
 // segment (spaces, '#', '%', …). Absolute paths become file URIs.
 func pathURI(p string) string {
@@ -215,8 +225,7 @@ func invocation(rep *report.Report) *gosarif.Invocation {
 		if e.Member != "" {
 			text = e.Member + ": " + text
 		}
-		loc := gosarif.NewLocation().WithPhysicalLocation(gosarif.NewPhysicalLocation().WithArtifactLocation(
-			gosarif.NewArtifactLocation().WithURI(pathURI(e.Path)).WithURIBaseID(SrcRoot)))
+		loc := gosarif.NewLocation().WithPhysicalLocation(gosarif.NewPhysicalLocation().WithArtifactLocation(artifact(e.Path)))
 		n := gosarif.NewNotification().WithLevel("warning").WithMessage(gosarif.NewTextMessage(text))
 		n.Locations = []*gosarif.Location{loc}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)

@@ -93,7 +93,7 @@ func render(t *testing.T, rep *report.Report) (sarifLog, []byte) {
 func TestMapping(t *testing.T) {
 	text := scanner.Finding{RuleID: "MG0002", Message: "text finding", Location: scanner.Location{Path: "prompts/my prompt#1.txt", StartLine: 3, StartColumn: 5, EndLine: 3, EndColumn: 9}}
 	binary := scanner.Finding{RuleID: "MG2008", Message: "trailing bytes", Evidence: "169 bytes", Location: scanner.Location{Path: "m/a.zip", Member: "inner/x.safetensors", ByteOffset: scanner.Offset(1184)}}
-	high := scanner.Finding{RuleID: "MG2001", Message: "bad length", Location: scanner.Location{Path: "m/b.safetensors"}}
+	high := scanner.Finding{RuleID: "MG2001", Message: "bad length", Location: scanner.Location{Path: "/outside/b.safetensors"}}
 	rep := buildReport([]scanner.Finding{text, binary, high}, []scanner.FileError{{Path: "m/c.pkl", Message: "boom"}})
 	log, raw := render(t, rep)
 	run := log.Runs[0]
@@ -111,8 +111,9 @@ func TestMapping(t *testing.T) {
 		if fp := r.PartialFingerprints["primaryLocationLineHash"]; !strings.HasSuffix(fp, ":1") || len(fp) != 18 {
 			t.Errorf("%s: fingerprint %q", r.RuleID, fp)
 		}
-		if r.Locations[0].PhysicalLocation.ArtifactLocation.URIBaseID != sarif.SrcRoot {
-			t.Errorf("%s: uriBaseId missing", r.RuleID)
+		al := r.Locations[0].PhysicalLocation.ArtifactLocation
+		if abs := strings.HasPrefix(al.URI, "file://"); abs == (al.URIBaseID == sarif.SrcRoot) {
+			t.Errorf("%s: uri %q with uriBaseId %q: relative URIs need %%SRCROOT%%, absolute ones must not have it", r.RuleID, al.URI, al.URIBaseID)
 		}
 	}
 	byRule := map[string]int{}
