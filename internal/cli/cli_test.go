@@ -153,7 +153,7 @@ func TestGateThresholds(t *testing.T) {
 		code int
 	}{
 		{[]string{"--fail-on", "critical"}, 1},
-		{[]string{"--fail-on", "critical", "--exclude", "*.bin"}, 0},
+		{[]string{"--fail-on", "critical", "--exclude", "*.bin", "--exclude", "AGENTS.md"}, 0},
 		{[]string{"--fail-on", "none"}, 0},
 		{[]string{"--fail-on", "low"}, 1},
 		// Reporting is separate from the gate: a high report-min still fails on high.
@@ -268,7 +268,7 @@ func TestActionMode(t *testing.T) {
 		"GITHUB_OUTPUT":    outputs,
 		"INPUT_PATH":       "testdata/demo",
 		"INPUT_FAIL-ON":    "critical",
-		"INPUT_EXCLUDE":    "lfs/**\n*.bin\n",
+		"INPUT_EXCLUDE":    "lfs/**\n*.bin\nAGENTS.md\n",
 		"INPUT_SARIF-FILE": sarifPath,
 		"INPUT_REPORT-MIN": "low",
 	}
