@@ -168,10 +168,12 @@ func TestGitHubActionEndToEnd(t *testing.T) {
 	if res.code != 1 {
 		t.Fatalf("exit %d, want the gate's 1\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
 	}
+	// The demo's AGENTS.md finding has a line region, so the PR's files are
+	// listed; the file is not in the PR's diff, so no review is posted.
 	want := []string{githubtest.OpUploadSARIF, githubtest.OpGetSARIF, githubtest.OpGetSARIF,
-		githubtest.OpListComments, githubtest.OpCreateComment}
+		githubtest.OpListComments, githubtest.OpListFiles, githubtest.OpCreateComment}
 	if got := opsOf(r.api.Requests()); !slices.Equal(got, want) {
-		t.Fatalf("requests %v, want %v (binary findings: no review)", got, want)
+		t.Fatalf("requests %v, want %v (no line finding inside the diff: no review)", got, want)
 	}
 	up := r.api.Uploads()[0]
 	if up.Ref != "refs/pull/7/merge" || up.CommitSHA != mergeSHA || up.ToolName != "modelgate" || !strings.HasPrefix(up.CheckoutURI, "file:///") {
