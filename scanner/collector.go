@@ -3,6 +3,8 @@ package scanner
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"unicode/utf8"
 )
 
 // DefaultPerRuleCap is how many findings of one rule a scanner reports per
@@ -69,3 +71,24 @@ func (c *Collector) Findings() []Finding {
 
 // Input is the input the findings are about.
 func (c *Collector) Input() *Input { return c.in }
+
+// maxQuoted bounds a quoted name or excerpt, in bytes of quoted text.
+const maxQuoted = 80
+
+// Quote renders an untrusted name or excerpt for messages and evidence:
+// Go-quoted, so control characters and odd bytes stay visible and inert,
+// and clipped to about 80 bytes of quoted text.
+func Quote(s string) string {
+	b := []byte{'"'}
+	for len(s) > 0 {
+		if len(b) > maxQuoted {
+			b = append(b, "…"...)
+			break
+		}
+		_, size := utf8.DecodeRuneInString(s)
+		q := strconv.Quote(s[:size])
+		b = append(b, q[1:len(q)-1]...)
+		s = s[size:]
+	}
+	return string(append(b, '"'))
+}

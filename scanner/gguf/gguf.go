@@ -190,7 +190,7 @@ func (p *parser) header() error {
 			return err
 		}
 		if string(b) != magic[:min(len(b), 4)] {
-			return p.fail(ruleHeader, 0, fmt.Sprintf("file does not start with the GGUF magic: it starts with %s", quote(string(b))), "magic "+quote(string(b)))
+			return p.fail(ruleHeader, 0, fmt.Sprintf("file does not start with the GGUF magic: it starts with %s", scanner.Quote(string(b))), "magic "+scanner.Quote(string(b)))
 		}
 		return p.fail(ruleHeader, 0, fmt.Sprintf("file is %s long, too short to hold a GGUF header", byteCount(size)), fmt.Sprintf("file size %d", size))
 	}
@@ -200,7 +200,7 @@ func (p *parser) header() error {
 	}
 	if string(head[:4]) != magic {
 		m := string(head[:4])
-		return p.fail(ruleHeader, 0, fmt.Sprintf("file does not start with the GGUF magic: it starts with %s", quote(m)), "magic "+quote(m))
+		return p.fail(ruleHeader, 0, fmt.Sprintf("file does not start with the GGUF magic: it starts with %s", scanner.Quote(m)), "magic "+scanner.Quote(m))
 	}
 	v := binary.LittleEndian.Uint32(head[4:])
 	switch sw := bits.ReverseBytes32(v); {
@@ -291,7 +291,7 @@ func legacy(in *scanner.Input, rep *report) ([]scanner.Finding, error) {
 	}
 	name, ok := legacyMagics[string(head[:min(4, len(head))])]
 	if !ok {
-		name = "magic " + quote(string(head[:min(4, len(head))]))
+		name = "magic " + scanner.Quote(string(head[:min(4, len(head))]))
 	}
 	version := ""
 	if len(head) >= 8 && string(head[:4]) != "lmgg" {

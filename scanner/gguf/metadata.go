@@ -2,6 +2,7 @@ package gguf
 
 import (
 	"fmt"
+	"github.com/modelgate/modelgate/scanner"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -80,7 +81,7 @@ type kv struct {
 	badBool, code, url bool
 }
 
-func (k *kv) name() string { return quote(k.key) }
+func (k *kv) name() string { return scanner.Quote(k.key) }
 
 // element names element i of the entry's array value (i < 0: the value).
 func (k *kv) element(i int64) string {
@@ -143,7 +144,7 @@ func (p *parser) key(k *kv) error {
 		}
 		k.key = string(b)
 		p.rep.add(ruleValue, k.at,
-			fmt.Sprintf("the key of metadata entry %d (%s) is %d bytes long; the GGUF specification allows at most %d", k.index, quote(k.key), n, maxKeyLen),
+			fmt.Sprintf("the key of metadata entry %d (%s) is %d bytes long; the GGUF specification allows at most %d", k.index, scanner.Quote(k.key), n, maxKeyLen),
 			fmt.Sprintf("key length %d", n))
 		return p.r.skip(n)
 	}

@@ -3,6 +3,7 @@ package gguf
 import (
 	"cmp"
 	"fmt"
+	"github.com/modelgate/modelgate/scanner"
 	"math"
 	"math/bits"
 	"slices"
@@ -45,7 +46,7 @@ type tensorInfo struct {
 	sized bool
 }
 
-func (t *tensorInfo) label() string { return "tensor " + quote(t.name) }
+func (t *tensorInfo) label() string { return "tensor " + scanner.Quote(t.name) }
 
 // tensorInfos reads and checks every tensor info.
 func (p *parser) tensorInfos() error {

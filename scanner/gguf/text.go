@@ -2,6 +2,7 @@ package gguf
 
 import (
 	"fmt"
+	"github.com/modelgate/modelgate/scanner"
 	"regexp"
 	"slices"
 	"strings"
@@ -72,13 +73,13 @@ func (p *parser) template(k *kv, i int64, n uint64) error {
 	if len(found) > 0 {
 		p.rep.add(ruleSSTI, found[0].at,
 			fmt.Sprintf("%s contains Jinja sandbox-escape markers %s. llama-cpp-python before 0.2.72 rendered GGUF chat templates with an unsandboxed Jinja2 environment when the model loaded (CVE-2024-34359), so such a template runs code on the machine that loads the model", where, describeMarkers(found)),
-			fmt.Sprintf("%s: %s", k.name(), quote(found[0].text)))
+			fmt.Sprintf("%s: %s", k.name(), scanner.Quote(found[0].text)))
 	}
 	if url != "" && !k.url {
 		k.url = true
 		p.rep.add(ruleURL, urlAt,
-			fmt.Sprintf("%s contains the URL %s; chat templates have no need for links, and a template can make the model emit or follow one", where, quote(url)),
-			fmt.Sprintf("%s: %s", k.name(), quote(url)))
+			fmt.Sprintf("%s contains the URL %s; chat templates have no need for links, and a template can make the model emit or follow one", where, scanner.Quote(url)),
+			fmt.Sprintf("%s: %s", k.name(), scanner.Quote(url)))
 	}
 	return nil
 }
@@ -98,7 +99,7 @@ func describeMarkers(ms []marker) string {
 			texts = append(texts, fmt.Sprintf("and %d more", len(ms)-i))
 			break
 		}
-		texts = append(texts, quote(m.text))
+		texts = append(texts, scanner.Quote(m.text))
 		if !slices.Contains(whys, m.why) {
 			whys = append(whys, m.why)
 		}
@@ -126,7 +127,7 @@ func (p *parser) freeText(k *kv, i int64, n uint64) error {
 				k.code = true
 				p.rep.add(ruleCode, base+int64(first),
 					fmt.Sprintf("%s contains code or shell command text (%s); GGUF loaders never run metadata, but model hubs, cards and tools that template or evaluate it can", k.element(i), strings.Join(labels, ", ")),
-					fmt.Sprintf("%s: %s", k.name(), quote(excerpt(w, first))))
+					fmt.Sprintf("%s: %s", k.name(), scanner.Quote(excerpt(w, first))))
 			}
 		}
 		if !k.url {
@@ -138,8 +139,8 @@ func (p *parser) freeText(k *kv, i int64, n uint64) error {
 				k.url = true
 				u = redactURL(u)
 				p.rep.add(ruleURL, base+int64(loc[0]),
-					fmt.Sprintf("%s contains the URL %s", k.element(i), quote(u)),
-					fmt.Sprintf("%s: %s", k.name(), quote(u)))
+					fmt.Sprintf("%s contains the URL %s", k.element(i), scanner.Quote(u)),
+					fmt.Sprintf("%s: %s", k.name(), scanner.Quote(u)))
 				break
 			}
 		}

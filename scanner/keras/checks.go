@@ -2,6 +2,7 @@ package keras
 
 import (
 	"fmt"
+	"github.com/modelgate/modelgate/scanner"
 	"strings"
 )
 
@@ -121,9 +122,9 @@ func (w *walker) close(o *object) {
 		}
 		p.labels = true
 		if p.owner == o.id {
-			p.own, p.label = true, quote(name.s)
+			p.own, p.label = true, scanner.Quote(name.s)
 		} else {
-			p.label = clipName(o.className.s) + " " + quote(name.s)
+			p.label = clipName(o.className.s) + " " + scanner.Quote(name.s)
 		}
 	}
 }
@@ -141,11 +142,11 @@ func (o *object) layerName() str {
 func clipName(s string) string {
 	for _, r := range s {
 		if !(r == '_' || r == '>' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return quote(s)
+			return scanner.Quote(s)
 		}
 	}
 	if len(s) > maxExcerpt {
-		return quote(s)
+		return scanner.Quote(s)
 	}
 	return s
 }
@@ -155,9 +156,9 @@ func clipName(s string) string {
 func (w *walker) stringValue(s str, pos int64) {
 	switch {
 	case strings.Contains(s.s, "enable_unsafe_deserialization"):
-		w.add(nil, pos, ruleUnsafe, "reference to keras.config.enable_unsafe_deserialization", fmt.Sprintf("(%s): a Lambda or other callable that calls it switches safe mode off for the rest of the load, so a __lambda__ later in the config runs (CVE-2025-9906)", quote(s.s)), "enable_unsafe_deserialization")
+		w.add(nil, pos, ruleUnsafe, "reference to keras.config.enable_unsafe_deserialization", fmt.Sprintf("(%s): a Lambda or other callable that calls it switches safe mode off for the rest of the load, so a __lambda__ later in the config runs (CVE-2025-9906)", scanner.Quote(s.s)), "enable_unsafe_deserialization")
 	case s.s == "get_file" || strings.HasSuffix(s.s, ".get_file") || strings.HasSuffix(s.s, ">get_file"):
-		w.add(nil, pos, ruleGetFile, "reference to keras.utils.get_file", fmt.Sprintf("(%s): called through a Lambda with attacker-chosen arguments it downloads a file to any path at load time, without leaving the Keras allow-list (CVE-2025-8747)", quote(s.s)), "get_file")
+		w.add(nil, pos, ruleGetFile, "reference to keras.utils.get_file", fmt.Sprintf("(%s): called through a Lambda with attacker-chosen arguments it downloads a file to any path at load time, without leaving the Keras allow-list (CVE-2025-8747)", scanner.Quote(s.s)), "get_file")
 	}
 }
 
@@ -220,11 +221,11 @@ func (w *walker) lambdaPart(o *object, part string, fn value, typ, module str) {
 		}
 		switch {
 		case module.ok && isDangerousModule(module.s):
-			w.add(o, o.pos, ruleDangerous, "Lambda layer", fmt.Sprintf("calls %s as its %s; the module %s gives command execution, file or network access", quote(target), part, quote(topPackage(module.s))), "Lambda "+part+" "+clipName(target))
+			w.add(o, o.pos, ruleDangerous, "Lambda layer", fmt.Sprintf("calls %s as its %s; the module %s gives command execution, file or network access", scanner.Quote(target), part, scanner.Quote(topPackage(module.s))), "Lambda "+part+" "+clipName(target))
 		case module.ok && module.s != "" && module.s != "__main__" && !isKerasModule(module.s):
-			w.add(o, o.pos, ruleFunction, "Lambda layer", fmt.Sprintf("calls the named function %s from outside Keras as its %s; loading resolves it from that module's code", quote(target), part), "Lambda "+part+" "+clipName(target))
+			w.add(o, o.pos, ruleFunction, "Lambda layer", fmt.Sprintf("calls the named function %s from outside Keras as its %s; loading resolves it from that module's code", scanner.Quote(target), part), "Lambda "+part+" "+clipName(target))
 		default:
-			w.add(o, o.pos, ruleCustom, "Lambda layer", fmt.Sprintf("calls the custom function %s as its %s, which loading takes from custom_objects", quote(target), part), "Lambda "+part+" "+clipName(target))
+			w.add(o, o.pos, ruleCustom, "Lambda layer", fmt.Sprintf("calls the custom function %s as its %s, which loading takes from custom_objects", scanner.Quote(target), part), "Lambda "+part+" "+clipName(target))
 		}
 	}
 }
@@ -241,11 +242,11 @@ func (w *walker) tfOpLambda(o *object) {
 	name := strings.TrimPrefix(sym.s, "tf.")
 	for _, part := range strings.Split(name, ".") {
 		if riskyTFSymbols[part] {
-			w.add(o, o.pos, ruleTFOpRisky, "TFOpLambda layer", fmt.Sprintf("calls TensorFlow symbol %s, which reaches files, Python callables or native code; the layer runs it when the model is built and called", quote("tf."+name)), "TFOpLambda tf."+clipName(name))
+			w.add(o, o.pos, ruleTFOpRisky, "TFOpLambda layer", fmt.Sprintf("calls TensorFlow symbol %s, which reaches files, Python callables or native code; the layer runs it when the model is built and called", scanner.Quote("tf."+name)), "TFOpLambda tf."+clipName(name))
 			return
 		}
 	}
-	w.add(o, o.pos, ruleTFOp, "TFOpLambda layer", fmt.Sprintf("calls TensorFlow symbol %s, resolved by name when the model is loaded; check that it is the operation you expect", quote("tf."+name)), "TFOpLambda tf."+clipName(name))
+	w.add(o, o.pos, ruleTFOp, "TFOpLambda layer", fmt.Sprintf("calls TensorFlow symbol %s, resolved by name when the model is loaded; check that it is the operation you expect", scanner.Quote("tf."+name)), "TFOpLambda tf."+clipName(name))
 }
 
 // module checks the module a serialised object is imported from (Keras
@@ -272,18 +273,18 @@ func (w *walker) module(o *object) {
 		// modules and custom_objects first; only a Python builtin that
 		// evaluates, imports or reaches objects is worth reporting.
 		if o.configStr.ok && dangerousBuiltins[o.configStr.s] {
-			w.add(o, o.pos, ruleDangerous, "function reference", fmt.Sprintf("is Python's %s; Keras ≤ 3.8 resolves it from the builtins module when no Keras function has that name, even with safe_mode=True (CVE-2025-1550)", quote(o.configStr.s)), "builtins "+clipName(o.configStr.s))
+			w.add(o, o.pos, ruleDangerous, "function reference", fmt.Sprintf("is Python's %s; Keras ≤ 3.8 resolves it from the builtins module when no Keras function has that name, even with safe_mode=True (CVE-2025-1550)", scanner.Quote(o.configStr.s)), "builtins "+clipName(o.configStr.s))
 		}
 	case isDangerousModule(mod):
-		w.add(o, o.pos, ruleDangerous, "object", fmt.Sprintf("is %s from module %s, which gives command execution, file or network access; Keras ≤ 3.8 imports it and calls it even with safe_mode=True (CVE-2025-1550)", quote(target), quote(mod)), "module "+clipName(mod)+" "+clipName(strings.TrimPrefix(target, mod+".")))
+		w.add(o, o.pos, ruleDangerous, "object", fmt.Sprintf("is %s from module %s, which gives command execution, file or network access; Keras ≤ 3.8 imports it and calls it even with safe_mode=True (CVE-2025-1550)", scanner.Quote(target), scanner.Quote(mod)), "module "+clipName(mod)+" "+clipName(strings.TrimPrefix(target, mod+".")))
 	case isKerasModule(mod):
 		w.custom(o)
 	case mod == "__main__":
-		w.add(o, o.pos, ruleCustom, "custom object", fmt.Sprintf("is %s from the saving script's __main__, which needs custom code (custom_objects or a registered class) to load", quote(cls)), "custom "+clipName(cls))
+		w.add(o, o.pos, ruleCustom, "custom object", fmt.Sprintf("is %s from the saving script's __main__, which needs custom code (custom_objects or a registered class) to load", scanner.Quote(cls)), "custom "+clipName(cls))
 	case cls == "function":
-		w.add(o, o.pos, ruleFunction, "function reference", fmt.Sprintf("is %s from module %s outside the Keras packages; Keras ≤ 3.8 imports the module to resolve it even with safe_mode=True (CVE-2025-1550) and the model calls it", quote(target), quote(mod)), "function "+clipName(target))
+		w.add(o, o.pos, ruleFunction, "function reference", fmt.Sprintf("is %s from module %s outside the Keras packages; Keras ≤ 3.8 imports the module to resolve it even with safe_mode=True (CVE-2025-1550) and the model calls it", scanner.Quote(target), scanner.Quote(mod)), "function "+clipName(target))
 	default:
-		w.add(o, o.pos, ruleExternal, "object", fmt.Sprintf("is %s from module %s outside the Keras packages; Keras ≤ 3.8 imports the module and calls from_config on it even with safe_mode=True (CVE-2025-1550)", quote(target), quote(mod)), "module "+clipName(mod)+" "+clipName(cls))
+		w.add(o, o.pos, ruleExternal, "object", fmt.Sprintf("is %s from module %s outside the Keras packages; Keras ≤ 3.8 imports the module and calls from_config on it even with safe_mode=True (CVE-2025-1550)", scanner.Quote(target), scanner.Quote(mod)), "module "+clipName(mod)+" "+clipName(cls))
 	}
 }
 
@@ -295,7 +296,7 @@ func (w *walker) custom(o *object) {
 		reg = customPackage(o.className.s)
 	}
 	if reg != "" {
-		w.add(o, o.pos, ruleCustom, "custom object", fmt.Sprintf("is registered as %s by a package outside Keras and needs that package's code (or custom_objects) to load", quote(reg)), "custom "+clipName(reg))
+		w.add(o, o.pos, ruleCustom, "custom object", fmt.Sprintf("is registered as %s by a package outside Keras and needs that package's code (or custom_objects) to load", scanner.Quote(reg)), "custom "+clipName(reg))
 	}
 }
 

@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"github.com/modelgate/modelgate/scanner"
 	"math"
 	"math/bits"
 	"strconv"
@@ -135,7 +136,7 @@ func (w *walker) tensor(t *onnxpb.TensorProto, where desc) {
 	if !ok {
 		w.rep.add(ruleTensor, off,
 			fmt.Sprintf("%s has the shape %s, with a negative dimension or more elements than a 64-bit count holds; loaders that multiply it out overflow", what(), dims),
-			fmt.Sprintf("%s shape %s", quote(t.GetName()), dims))
+			fmt.Sprintf("%s shape %s", scanner.Quote(t.GetName()), dims))
 		return
 	}
 	if !known {
@@ -146,13 +147,13 @@ func (w *walker) tensor(t *onnxpb.TensorProto, where desc) {
 		if t.GetDataType() == dtString {
 			w.rep.add(ruleTensor, off,
 				fmt.Sprintf("%s is a STRING tensor stored in raw_data (%d bytes); ONNX forbids raw_data for strings and loaders disagree on how to read it", what(), have),
-				fmt.Sprintf("%s STRING raw_data %d bytes", quote(t.GetName()), have))
+				fmt.Sprintf("%s STRING raw_data %d bytes", scanner.Quote(t.GetName()), have))
 			return
 		}
 		if want := byteSize(numel, dt.bits); want != have {
 			w.rep.add(ruleTensor, off,
 				fmt.Sprintf("%s declares shape %s of %s, %s, but its raw_data holds %d bytes%s", what(), dims, dt.name, declared(want), have, beyondFile(want, w.in.Size)),
-				fmt.Sprintf("%s %s %s: raw_data %d bytes", quote(t.GetName()), dt.name, dims, have))
+				fmt.Sprintf("%s %s %s: raw_data %d bytes", scanner.Quote(t.GetName()), dt.name, dims, have))
 		}
 		return
 	}
@@ -171,11 +172,11 @@ func (w *walker) tensor(t *onnxpb.TensorProto, where desc) {
 		}
 		w.rep.add(ruleTensor, off,
 			fmt.Sprintf("%s declares shape %s of %s (%d elements, %s) but carries no data at all%s", what(), dims, dt.name, numel, size, beyondFile(byteSize(numel, dt.bits), w.in.Size)),
-			fmt.Sprintf("%s %s %s: no data", quote(t.GetName()), dt.name, dims))
+			fmt.Sprintf("%s %s %s: no data", scanner.Quote(t.GetName()), dt.name, dims))
 	case have != 0 && have != want:
 		w.rep.add(ruleTensor, off,
 			fmt.Sprintf("%s declares shape %s of %s, which needs %d entries in %s, but it holds %d", what(), dims, dt.name, want, typedField(t.GetDataType()), have),
-			fmt.Sprintf("%s %s %s: %d of %d entries", quote(t.GetName()), dt.name, dims, have, want))
+			fmt.Sprintf("%s %s %s: %d of %d entries", scanner.Quote(t.GetName()), dt.name, dims, have, want))
 	}
 }
 
@@ -211,8 +212,8 @@ func (w *walker) external(t *onnxpb.TensorProto, what desc) {
 			n, err := strconv.ParseInt(kv.GetValue(), 10, 64)
 			if err != nil || n < 0 {
 				w.rep.add(ruleTensor, off,
-					fmt.Sprintf("%s has the external-data %s %s, which is not a non-negative integer", what(), kv.GetKey(), quote(kv.GetValue())),
-					fmt.Sprintf("%s %s %s", quote(t.GetName()), kv.GetKey(), quote(kv.GetValue())))
+					fmt.Sprintf("%s has the external-data %s %s, which is not a non-negative integer", what(), kv.GetKey(), scanner.Quote(kv.GetValue())),
+					fmt.Sprintf("%s %s %s", scanner.Quote(t.GetName()), kv.GetKey(), scanner.Quote(kv.GetValue())))
 				return
 			}
 			if kv.GetKey() == "offset" {
@@ -225,18 +226,18 @@ func (w *walker) external(t *onnxpb.TensorProto, what desc) {
 	if !hasLocation || location == "" {
 		w.rep.add(ruleTensor, off,
 			fmt.Sprintf("%s keeps its data externally but names no location; loaders reject it", what()),
-			quote(t.GetName())+" external data without location")
+			scanner.Quote(t.GetName())+" external data without location")
 		return
 	}
 	if problem := escapes(location); problem != "" {
 		w.rep.add(rulePath, off,
-			fmt.Sprintf("%s reads its external data from %s, which %s: loading the model reads (and with some tools copies out) a file outside the model's directory", what(), quote(location), problem),
-			"location "+quote(location))
+			fmt.Sprintf("%s reads its external data from %s, which %s: loading the model reads (and with some tools copies out) a file outside the model's directory", what(), scanner.Quote(location), problem),
+			"location "+scanner.Quote(location))
 	}
 	if length >= 0 && offset > math.MaxInt64-length {
 		w.rep.add(ruleTensor, off,
 			fmt.Sprintf("%s reads %d bytes of external data at offset %d, past the largest possible file offset", what(), length, offset),
-			fmt.Sprintf("%s offset %d length %d", quote(t.GetName()), offset, length))
+			fmt.Sprintf("%s offset %d length %d", scanner.Quote(t.GetName()), offset, length))
 		return
 	}
 	numel, dims, ok := shape(t.GetDims())
@@ -247,7 +248,7 @@ func (w *walker) external(t *onnxpb.TensorProto, what desc) {
 	if want := byteSize(numel, dt.bits); want != length {
 		w.rep.add(ruleTensor, off,
 			fmt.Sprintf("%s declares shape %s of %s, %s, but its external data length is %d bytes", what(), dims, dt.name, declared(want), length),
-			fmt.Sprintf("%s %s %s: external length %d", quote(t.GetName()), dt.name, dims, length))
+			fmt.Sprintf("%s %s %s: external length %d", scanner.Quote(t.GetName()), dt.name, dims, length))
 	}
 }
 

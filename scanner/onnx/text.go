@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"github.com/modelgate/modelgate/scanner"
 	"regexp"
 	"strings"
 )
@@ -56,13 +57,13 @@ func (w *walker) text(where desc, s string, off int64) {
 	if names != nil {
 		w.rep.add(ruleTextCode, off,
 			fmt.Sprintf("%s contains code or shell command text (%s); ONNX never runs it, but tools that render, template or evaluate model text can, and payloads are staged this way", where(), strings.Join(names, ", ")),
-			quote(around(s, first)))
+			scanner.Quote(around(s, first)))
 	}
 	if loc := urlPattern.FindStringIndex(s); loc != nil {
 		u := stripURL(s[loc[0]:loc[1]])
 		w.rep.add(ruleTextURL, off,
-			fmt.Sprintf("%s contains the link %s", where(), quote(u)),
-			quote(u))
+			fmt.Sprintf("%s contains the link %s", where(), scanner.Quote(u)),
+			scanner.Quote(u))
 	}
 }
 

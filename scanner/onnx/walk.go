@@ -116,7 +116,7 @@ func (w *walker) model(m *onnxpb.ModelProto) error {
 }
 
 func (w *walker) function(f *onnxpb.FunctionProto) error {
-	where := lit("function " + quote(qualified(f.GetDomain(), f.GetName())))
+	where := lit("function " + scanner.Quote(qualified(f.GetDomain(), f.GetName())))
 	w.text(where.suffix("doc_string"), f.GetDocString(), f.GetMgOffset())
 	w.props(where.suffix("metadata_props"), f.GetMetadataProps())
 	for _, v := range f.GetValueInfo() {
@@ -144,7 +144,7 @@ func (w *walker) graph(g *onnxpb.GraphProto, where desc) error {
 	w.text(where.suffix("doc_string"), g.GetDocString(), g.GetMgOffset())
 	w.props(where.suffix("metadata_props"), g.GetMetadataProps())
 	for _, t := range g.GetInitializer() {
-		w.tensor(t, func() string { return fmt.Sprintf("initializer %s of %s", quote(t.GetName()), where()) })
+		w.tensor(t, func() string { return fmt.Sprintf("initializer %s of %s", scanner.Quote(t.GetName()), where()) })
 	}
 	for _, s := range g.GetSparseInitializer() {
 		w.sparse(s, func() string { return "sparse initializer of " + where() })
@@ -166,7 +166,7 @@ func (w *walker) valueInfo(v *onnxpb.ValueInfoProto, where desc) {
 	if v.GetDocString() == "" && len(v.GetMetadataProps()) == 0 {
 		return
 	}
-	what := desc(func() string { return fmt.Sprintf("value %s of %s", quote(v.GetName()), where()) })
+	what := desc(func() string { return fmt.Sprintf("value %s of %s", scanner.Quote(v.GetName()), where()) })
 	w.text(what.suffix("doc_string"), v.GetDocString(), v.GetMgOffset())
 	w.props(what.suffix("metadata_props"), v.GetMetadataProps())
 }
@@ -174,9 +174,9 @@ func (w *walker) valueInfo(v *onnxpb.ValueInfoProto, where desc) {
 // nodeName describes a node for messages.
 func nodeName(n *onnxpb.NodeProto) string {
 	if n.GetName() != "" {
-		return "node " + quote(n.GetName())
+		return "node " + scanner.Quote(n.GetName())
 	}
-	return "an unnamed " + quote(n.GetOpType()) + " node"
+	return "an unnamed " + scanner.Quote(n.GetOpType()) + " node"
 }
 
 func (w *walker) node(n *onnxpb.NodeProto, where desc) error {
@@ -198,7 +198,7 @@ func (w *walker) node(n *onnxpb.NodeProto, where desc) error {
 // attribute visits an attribute's tensors and subgraphs; owner is the
 // node or function it belongs to.
 func (w *walker) attribute(a *onnxpb.AttributeProto, owner desc) error {
-	what := desc(func() string { return fmt.Sprintf("attribute %s of %s", quote(a.GetName()), owner()) })
+	what := desc(func() string { return fmt.Sprintf("attribute %s of %s", scanner.Quote(a.GetName()), owner()) })
 	w.text(what.suffix("doc_string"), a.GetDocString(), a.GetMgOffset())
 	in := func(kind string) desc { return func() string { return kind + " in " + what() } }
 	if t := a.GetT(); t != nil {
@@ -267,26 +267,26 @@ func (w *walker) reportOps() {
 				names = append(names, "…")
 				break
 			}
-			names = append(names, quote(qualified(domain, op)))
+			names = append(names, scanner.Quote(qualified(domain, op)))
 		}
 		ops := "operator " + names[0]
 		if len(names) > 1 {
 			ops = "operators " + strings.Join(names, ", ")
 		}
 		used := fmt.Sprintf("used by %s, first %s", plural(u.nodes, "node"), u.first)
-		evidence := "domain " + quote(domain) + " op " + quote(u.ops[0])
+		evidence := "domain " + scanner.Quote(domain) + " op " + scanner.Quote(u.ops[0])
 		if extensionDomains[domain] {
 			what := "come from onnxruntime-extensions"
 			if u.python {
 				what = "include onnxruntime-extensions' PyOp, which calls a Python function registered in the loading process"
 			}
 			w.rep.add(ruleExtensions, u.off,
-				fmt.Sprintf("the model's %s %s: the domain %s holds Python-defined and network-calling operators, and loading it requires the onnxruntime-extensions native library (%s)", ops, what, quote(domain), used),
+				fmt.Sprintf("the model's %s %s: the domain %s holds Python-defined and network-calling operators, and loading it requires the onnxruntime-extensions native library (%s)", ops, what, scanner.Quote(domain), used),
 				evidence)
 			continue
 		}
 		w.rep.add(ruleCustomOp, u.off,
-			fmt.Sprintf("the model's %s come from the non-standard domain %s, which neither ONNX nor ONNX Runtime implements: running it requires loading a native custom-operator library (%s)", ops, quote(domain), used),
+			fmt.Sprintf("the model's %s come from the non-standard domain %s, which neither ONNX nor ONNX Runtime implements: running it requires loading a native custom-operator library (%s)", ops, scanner.Quote(domain), used),
 			evidence)
 	}
 }
@@ -307,7 +307,7 @@ func qualified(domain, name string) string {
 // props scans the keys and values of a metadata list.
 func (w *walker) props(where desc, props []*onnxpb.StringStringEntryProto) {
 	for _, p := range props {
-		what := desc(func() string { return fmt.Sprintf("%s entry %s", where(), quote(p.GetKey())) })
+		what := desc(func() string { return fmt.Sprintf("%s entry %s", where(), scanner.Quote(p.GetKey())) })
 		w.text(what.suffix("(its key)"), p.GetKey(), p.GetMgOffset())
 		w.text(what, p.GetValue(), p.GetMgOffset())
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/modelgate/modelgate/scanner"
 	"io"
 	"unicode/utf8"
 )
@@ -239,7 +240,7 @@ func (w *walker) tooDeep() {
 }
 
 func (w *walker) duplicate(owner, key string, at int64) {
-	where, evidence := "the header", "duplicate key "+quote(key)
+	where, evidence := "the header", "duplicate key "+scanner.Quote(key)
 	switch {
 	case owner == metadataKey:
 		where, evidence = metadataKey, evidence+" in "+metadataKey
@@ -248,7 +249,7 @@ func (w *walker) duplicate(owner, key string, at int64) {
 		evidence += " in " + where
 	}
 	w.rep.add(ruleDuplicate, lengthSize+at,
-		fmt.Sprintf("%s repeats the key %s; JSON parsers disagree on which value wins", where, quote(key)),
+		fmt.Sprintf("%s repeats the key %s; JSON parsers disagree on which value wins", where, scanner.Quote(key)),
 		evidence)
 }
 

@@ -3,6 +3,7 @@ package safetensors
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/modelgate/modelgate/scanner"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -60,8 +61,8 @@ func (w *walker) metadata(at int64) {
 			return
 		}
 		w.rep.add(ruleMetaType, lengthSize+at,
-			fmt.Sprintf("%s value %s is %s, not a string; the reference reader rejects the file", metadataKey, quote(key), kindOf(tok)),
-			fmt.Sprintf("%s %s is %s", metadataKey, quote(key), kindOf(tok)))
+			fmt.Sprintf("%s value %s is %s, not a string; the reference reader rejects the file", metadataKey, scanner.Quote(key), kindOf(tok)),
+			fmt.Sprintf("%s %s is %s", metadataKey, scanner.Quote(key), kindOf(tok)))
 	})
 }
 
@@ -80,14 +81,14 @@ func checkMetaValue(rep *report, key, value string, off int64) {
 	}
 	if labels != nil {
 		rep.add(ruleMetaCode, off,
-			fmt.Sprintf("%s value %s contains code or shell command text (%s)", metadataKey, quote(key), strings.Join(labels, ", ")),
-			quote(key)+": "+quote(excerpt(value, first)))
+			fmt.Sprintf("%s value %s contains code or shell command text (%s)", metadataKey, scanner.Quote(key), strings.Join(labels, ", ")),
+			scanner.Quote(key)+": "+scanner.Quote(excerpt(value, first)))
 	}
 	if loc := urlPattern.FindStringIndex(value); loc != nil {
 		url := redactURL(value[loc[0]:loc[1]])
 		rep.add(ruleMetaURL, off,
-			fmt.Sprintf("%s value %s contains the URL %s", metadataKey, quote(key), quote(url)),
-			quote(key)+": "+quote(url))
+			fmt.Sprintf("%s value %s contains the URL %s", metadataKey, scanner.Quote(key), scanner.Quote(url)),
+			scanner.Quote(key)+": "+scanner.Quote(url))
 	}
 }
 

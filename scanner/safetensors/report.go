@@ -2,7 +2,6 @@ package safetensors
 
 import (
 	"fmt"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/modelgate/modelgate/scanner"
@@ -45,26 +44,8 @@ func clip(s string, max int) string {
 	return s[:i] + "…"
 }
 
-// quote renders a name or excerpt for messages and evidence: Go-quoted, so
-// control characters and odd bytes stay visible and inert, and clipped to
-// about maxExcerpt bytes of quoted text.
-func quote(s string) string {
-	b := []byte{'"'}
-	for len(s) > 0 {
-		if len(b) > maxExcerpt {
-			b = append(b, "…"...)
-			break
-		}
-		_, size := utf8.DecodeRuneInString(s)
-		q := strconv.Quote(s[:size])
-		b = append(b, q[1:len(q)-1]...)
-		s = s[size:]
-	}
-	return string(append(b, '"'))
-}
-
 // tensorName renders a tensor name for messages and evidence.
-func tensorName(name string) string { return "tensor " + quote(name) }
+func tensorName(name string) string { return "tensor " + scanner.Quote(name) }
 
 // byteCount renders a size: "1 byte", "16 bytes".
 func byteCount[T ~int64 | ~uint64](n T) string {

@@ -3,6 +3,7 @@ package safetensors
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/modelgate/modelgate/scanner"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -120,7 +121,7 @@ func (w *walker) entry(t *tensor) {
 			w.offsets(t)
 		default:
 			if _, ok := w.value(2, t.name); ok {
-				w.bad(t, "has an unexpected field "+quote(key), "extra field "+quote(key))
+				w.bad(t, "has an unexpected field "+scanner.Quote(key), "extra field "+scanner.Quote(key))
 			}
 		}
 	})
@@ -243,8 +244,8 @@ func (t *tensor) check(rep *report) {
 	size, known := dtypeBits[t.dtype]
 	if !known {
 		rep.add(ruleDtype, lengthSize+t.at,
-			fmt.Sprintf("%s has dtype %s, which is not a safetensors dtype", tensorName(t.name), quote(t.dtype)),
-			fmt.Sprintf("%s: dtype %s", tensorName(t.name), quote(t.dtype)))
+			fmt.Sprintf("%s has dtype %s, which is not a safetensors dtype", tensorName(t.name), scanner.Quote(t.dtype)),
+			fmt.Sprintf("%s: dtype %s", tensorName(t.name), scanner.Quote(t.dtype)))
 		return
 	}
 	if t.shapeOK && t.offsetsOK {

@@ -76,7 +76,7 @@ func scanKeras(ctx context.Context, in *scanner.Input, rep *report) error {
 func (k *kerasScan) where() string {
 	s := fmt.Sprintf("node %d", k.obj.GetNodeId())
 	if p := k.obj.GetNodePath(); p != "" {
-		s += " (" + quote(p) + ")"
+		s += " (" + scanner.Quote(p) + ")"
 	}
 	return s
 }
@@ -153,7 +153,7 @@ func (k *kerasScan) lambda(cls string, cfg map[string]any) {
 		kind, _ := cfg[slot.kind].(string)
 		module, _ := cfg[slot.module].(string)
 		code, isCode := bytecode(val)
-		what := fmt.Sprintf("Keras %s layer %s in %s", cls, quote(layer), k.where())
+		what := fmt.Sprintf("Keras %s layer %s in %s", cls, scanner.Quote(layer), k.where())
 		switch {
 		case kind == "lambda" || kind == "" && isCode:
 			size := "Python bytecode that does not decode"
@@ -165,7 +165,7 @@ func (k *kerasScan) lambda(cls string, cfg map[string]any) {
 		case kind == "function":
 			name := functionName(val)
 			k.report(ruleLambdaRef, layer, slot.value, module+"."+name,
-				fmt.Sprintf("%s refers to the Python function %s%s by name; TF-Keras resolves it in the loading process (custom objects, then the module's namespace) and calls it, so the model runs whatever that name means there", what, quote(name), fromModule(module)))
+				fmt.Sprintf("%s refers to the Python function %s%s by name; TF-Keras resolves it in the loading process (custom objects, then the module's namespace) and calls it, so the model runs whatever that name means there", what, scanner.Quote(name), fromModule(module)))
 		}
 	}
 }
@@ -178,9 +178,9 @@ func (k *kerasScan) report(rule, layer, slot, payload, msg string) {
 		return
 	}
 	k.seen[key] = true
-	evidence := fmt.Sprintf("layer %s %s", quote(layer), slot)
+	evidence := fmt.Sprintf("layer %s %s", scanner.Quote(layer), slot)
 	if rule == ruleLambdaRef {
-		evidence += " = " + quote(payload)
+		evidence += " = " + scanner.Quote(payload)
 	}
 	k.rep.add(rule, k.obj.GetMgOffset(), msg, evidence)
 }
@@ -189,7 +189,7 @@ func fromModule(module string) string {
 	if module == "" {
 		return ""
 	}
-	return " (module " + quote(module) + ")"
+	return " (module " + scanner.Quote(module) + ")"
 }
 
 // bytecode decodes a func_dump value: base64 of marshal.dumps(code), as a

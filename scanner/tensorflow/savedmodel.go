@@ -134,8 +134,8 @@ func (a *analysis) metaGraph(mg *tfpb.MetaGraphDef, label string) error {
 		main.assets[inputNode(af.GetTensorInfo().GetName())] = name
 		if escapesAssets(name) {
 			a.rep.add(ruleFileOp, af.GetMgOffset(),
-				fmt.Sprintf("the asset list%s names the file %s; TensorFlow joins it to the model's assets/ directory and feeds the result to the graph, so loading the model reads a file outside it", label, quote(name)),
-				"asset "+quote(name))
+				fmt.Sprintf("the asset list%s names the file %s; TensorFlow joins it to the model's assets/ directory and feeds the result to the graph, so loading the model reads a file outside it", label, scanner.Quote(name)),
+				"asset "+scanner.Quote(name))
 		}
 	}
 	for _, n := range g.GetNode() {
@@ -145,7 +145,7 @@ func (a *analysis) metaGraph(mg *tfpb.MetaGraphDef, label string) error {
 	}
 	for _, f := range g.GetLibrary().GetFunction() {
 		s := &scope{
-			name:  "function " + quote(f.GetSignature().GetName()) + label,
+			name:  "function " + scanner.Quote(f.GetSignature().GetName()) + label,
 			nodes: byName(f.GetNodeDef()),
 			saver: saverFuncs[f.GetSignature().GetName()],
 		}
@@ -257,7 +257,7 @@ func constString(n *tfpb.NodeDef, input int, s *scope) (string, bool) {
 
 // nodeDesc describes a node for messages.
 func nodeDesc(n *tfpb.NodeDef, s *scope) string {
-	return fmt.Sprintf("node %s of %s", quote(n.GetName()), s.name)
+	return fmt.Sprintf("node %s of %s", scanner.Quote(n.GetName()), s.name)
 }
 
 // node checks one node; saver says it belongs to the SavedModel's saver.
@@ -273,7 +273,7 @@ func (a *analysis) node(n *tfpb.NodeDef, s *scope, saver bool, funcs map[string]
 		token := string(n.GetAttr()["token"].GetS())
 		detail := ""
 		if token != "" {
-			detail = fmt.Sprintf(" (token %s)", quote(token))
+			detail = fmt.Sprintf(" (token %s)", scanner.Quote(token))
 		}
 		a.add(rulePyFunc, op, detail, n, s,
 			fmt.Sprintf("op %s calls back into Python%s: it runs whatever Python function the loading process registered under its token; the function itself was not saved, so the model depends on custom code from outside it", op, detail))
@@ -285,20 +285,20 @@ func (a *analysis) node(n *tfpb.NodeDef, s *scope, saver bool, funcs map[string]
 		a.tableInit(n, s)
 	case op == "PrintV2":
 		if stream := string(n.GetAttr()["output_stream"].GetS()); strings.HasPrefix(stream, "file://") {
-			a.add(ruleFileOp, op, " to "+quote(stream), n, s,
-				fmt.Sprintf("op PrintV2 appends its input to the file %s each time it runs", quote(strings.TrimPrefix(stream, "file://"))))
+			a.add(ruleFileOp, op, " to "+scanner.Quote(stream), n, s,
+				fmt.Sprintf("op PrintV2 appends its input to the file %s each time it runs", scanner.Quote(strings.TrimPrefix(stream, "file://"))))
 		}
 	case debugOps[op]:
 		for _, u := range n.GetAttr()["debug_urls"].GetList().GetS() {
 			if strings.HasPrefix(string(u), "file://") {
-				a.add(ruleFileOp, op, " to "+quote(string(u)), n, s,
-					fmt.Sprintf("op %s dumps tensors to the directory %s each time it runs", op, quote(strings.TrimPrefix(string(u), "file://"))))
+				a.add(ruleFileOp, op, " to "+scanner.Quote(string(u)), n, s,
+					fmt.Sprintf("op %s dumps tensors to the directory %s each time it runs", op, scanner.Quote(strings.TrimPrefix(string(u), "file://"))))
 				break
 			}
 		}
 	case systemLike.MatchString(op) && !knownSystemLike[op] && funcs[op] == nil:
 		a.add(ruleSystemOp, op, "", n, s,
-			fmt.Sprintf("op %s is not a TensorFlow op and is named like command execution: it must come from a custom op library loaded with tf.load_op_library, native code that runs with the loading process's privileges", quote(op)))
+			fmt.Sprintf("op %s is not a TensorFlow op and is named like command execution: it must come from a custom op library loaded with tf.load_op_library, native code that runs with the loading process's privileges", scanner.Quote(op)))
 	}
 	return nil
 }
@@ -326,10 +326,10 @@ func (a *analysis) fileOp(n *tfpb.NodeDef, s *scope, input int, why string) {
 	}
 	detail, where := "", ""
 	if p, ok := constString(n, input, s); ok {
-		detail, where = " at "+quote(p), fmt.Sprintf(", here the constant path %s", quote(p))
+		detail, where = " at "+scanner.Quote(p), fmt.Sprintf(", here the constant path %s", scanner.Quote(p))
 	} else if op == "ImmutableConst" {
 		if region := string(n.GetAttr()["memory_region_name"].GetS()); region != "" {
-			detail, where = " at "+quote(region), fmt.Sprintf(", here memory-mapping %s", quote(region))
+			detail, where = " at "+scanner.Quote(region), fmt.Sprintf(", here memory-mapping %s", scanner.Quote(region))
 		}
 	}
 	a.add(ruleFileOp, op, detail, n, s,
@@ -371,7 +371,7 @@ func (a *analysis) tableInit(n *tfpb.NodeDef, s *scope) {
 			a.fileOp(n, s, input, "; vocabulary files belong in the model's assets/ directory")
 		}
 	default:
-		a.fileOp(n, s, input, fmt.Sprintf("; its file name is computed by a %s op rather than supplied as one of the model's assets", quote(src.GetOp())))
+		a.fileOp(n, s, input, fmt.Sprintf("; its file name is computed by a %s op rather than supplied as one of the model's assets", scanner.Quote(src.GetOp())))
 	}
 }
 
@@ -417,6 +417,6 @@ func (a *analysis) report() {
 		if u.count > 1 {
 			where = fmt.Sprintf("%s and %d more", u.first, u.count-1)
 		}
-		a.rep.add(k.rule, u.off, fmt.Sprintf("%s: %s", where, u.msg), "op "+quote(k.op)+k.detail)
+		a.rep.add(k.rule, u.off, fmt.Sprintf("%s: %s", where, u.msg), "op "+scanner.Quote(k.op)+k.detail)
 	}
 }

@@ -2,8 +2,6 @@ package tflite
 
 import (
 	"fmt"
-	"strconv"
-	"unicode/utf8"
 
 	"github.com/modelgate/modelgate/scanner"
 )
@@ -30,24 +28,6 @@ func (r *report) add(rule string, off int64, message, evidence string) {
 }
 
 func (r *report) findings() []scanner.Finding { return r.Findings() }
-
-// quote renders a name or excerpt for messages and evidence: Go-quoted, so
-// control characters and odd bytes stay visible and inert, and clipped to
-// about maxExcerpt bytes of quoted text.
-func quote(s string) string {
-	b := []byte{'"'}
-	for len(s) > 0 {
-		if len(b) > maxExcerpt {
-			b = append(b, "…"...)
-			break
-		}
-		_, size := utf8.DecodeRuneInString(s)
-		q := strconv.Quote(s[:size])
-		b = append(b, q[1:len(q)-1]...)
-		s = s[size:]
-	}
-	return string(append(b, '"'))
-}
 
 // byteCount renders a size: "1 byte", "16 bytes".
 func byteCount[T ~int64 | ~uint64 | ~int](n T) string {

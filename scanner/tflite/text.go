@@ -2,6 +2,7 @@ package tflite
 
 import (
 	"fmt"
+	"github.com/modelgate/modelgate/scanner"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -22,13 +23,13 @@ func checkText(rep *report, where, s string, off int64) {
 	if labels != nil {
 		rep.add(ruleCode, off+int64(first),
 			fmt.Sprintf("%s contains code or shell command text (%s); TFLite never runs it, but tools and model cards that display or template it can", where, strings.Join(labels, ", ")),
-			fmt.Sprintf("%s: %s", where, quote(excerpt(s, first))))
+			fmt.Sprintf("%s: %s", where, scanner.Quote(excerpt(s, first))))
 	}
 	if loc := urlPattern.FindStringIndex(s); loc != nil {
 		u := redactURL(s[loc[0]:loc[1]])
 		rep.add(ruleURL, off+int64(loc[0]),
-			fmt.Sprintf("%s contains the URL %s", where, quote(u)),
-			fmt.Sprintf("%s: %s", where, quote(u)))
+			fmt.Sprintf("%s contains the URL %s", where, scanner.Quote(u)),
+			fmt.Sprintf("%s: %s", where, scanner.Quote(u)))
 	}
 }
 

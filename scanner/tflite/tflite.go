@@ -214,7 +214,7 @@ func (p *parser) walk() error {
 		return err
 	}
 	if id := string(head[4:8]); id != identifier {
-		p.rep.add(ruleMalformed, 4, fmt.Sprintf("file identifier is %s, not %q: this is not a TFLite model", quote(id), identifier), "identifier "+quote(id))
+		p.rep.add(ruleMalformed, 4, fmt.Sprintf("file identifier is %s, not %q: this is not a TFLite model", scanner.Quote(id), identifier), "identifier "+scanner.Quote(id))
 		return nil
 	}
 	var model *table
@@ -581,8 +581,8 @@ func (p *parser) report() {
 		if !isFlex(oc.custom) {
 			if once("custom " + oc.custom) {
 				p.rep.add(ruleCustom, oc.at,
-					fmt.Sprintf("custom operator %s (%s) has no builtin kernel: the interpreter runs whatever native code the application registered under this name, and the model only loads where such code is installed", quote(oc.custom), usage(oc)),
-					"custom op "+quote(oc.custom))
+					fmt.Sprintf("custom operator %s (%s) has no builtin kernel: the interpreter runs whatever native code the application registered under this name, and the model only loads where such code is installed", scanner.Quote(oc.custom), usage(oc)),
+					"custom op "+scanner.Quote(oc.custom))
 			}
 			continue
 		}
@@ -604,27 +604,27 @@ func (p *parser) flex(oc *opcode, once func(string) bool) {
 	}
 	if oc.badOptions > 0 {
 		p.rep.add(ruleMalformed, oc.optionsAt,
-			fmt.Sprintf("%d operator(s) using Flex operator %s carry custom options that are not the [op, NodeDef] FlexBuffer the Flex delegate expects", oc.badOptions, quote(oc.custom)),
-			fmt.Sprintf("%s options undecodable", quote(oc.custom)))
+			fmt.Sprintf("%d operator(s) using Flex operator %s carry custom options that are not the [op, NodeDef] FlexBuffer the Flex delegate expects", oc.badOptions, scanner.Quote(oc.custom)),
+			fmt.Sprintf("%s options undecodable", scanner.Quote(oc.custom)))
 	}
 	for _, op := range ops {
 		if op != declared && once("disguised "+oc.custom+"/"+op) {
 			p.rep.add(ruleDisguised, oc.at,
-				fmt.Sprintf("operator code %d is named %s, but the NodeDef in its operators' custom options runs the TensorFlow op %s; the Flex delegate executes the NodeDef, so the name hides what runs", oc.index, quote(oc.custom), quote(op)),
-				fmt.Sprintf("%s runs %s", quote(oc.custom), quote(op)))
+				fmt.Sprintf("operator code %d is named %s, but the NodeDef in its operators' custom options runs the TensorFlow op %s; the Flex delegate executes the NodeDef, so the name hides what runs", oc.index, scanner.Quote(oc.custom), scanner.Quote(op)),
+				fmt.Sprintf("%s runs %s", scanner.Quote(oc.custom), scanner.Quote(op)))
 		}
 		if !once("flex " + op) {
 			continue
 		}
 		if risk, risky := dangerousTFOps[op]; risky {
 			p.rep.add(risk.rule, oc.at,
-				fmt.Sprintf("Flex operator %s (%s) runs the TensorFlow op %s through the Select TF ops delegate, and that op %s; the standard converter never emits it", quote(oc.custom), usage(oc), quote(op), risk.why),
-				"Flex op "+quote(op))
+				fmt.Sprintf("Flex operator %s (%s) runs the TensorFlow op %s through the Select TF ops delegate, and that op %s; the standard converter never emits it", scanner.Quote(oc.custom), usage(oc), scanner.Quote(op), risk.why),
+				"Flex op "+scanner.Quote(op))
 			continue
 		}
 		p.rep.add(ruleFlex, oc.at,
-			fmt.Sprintf("Flex operator %s (%s) runs the TensorFlow op %s through the Select TF ops delegate: the model needs the TensorFlow kernel library, and the full TensorFlow op set applies", quote(oc.custom), usage(oc), quote(op)),
-			"Flex op "+quote(op))
+			fmt.Sprintf("Flex operator %s (%s) runs the TensorFlow op %s through the Select TF ops delegate: the model needs the TensorFlow kernel library, and the full TensorFlow op set applies", scanner.Quote(oc.custom), usage(oc), scanner.Quote(op)),
+			"Flex op "+scanner.Quote(op))
 	}
 }
 

@@ -1,8 +1,10 @@
-package onnx
+package scanner_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/modelgate/modelgate/scanner"
 )
 
 func TestQuote(t *testing.T) {
@@ -15,11 +17,11 @@ func TestQuote(t *testing.T) {
 		strings.Repeat("a", 90): `"` + strings.Repeat("a", 80) + `…"`,
 	}
 	for in, want := range cases {
-		if got := quote(in); got != want {
-			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		if got := scanner.Quote(in); got != want {
+			t.Errorf("scanner.Quote(%q) = %s, want %s", in, got, want)
 		}
 	}
-	if got := quote(strings.Repeat("\x00", 200)); len(got) > 100 {
+	if got := scanner.Quote(strings.Repeat("\x00", 200)); len(got) > 100 {
 		t.Errorf("quote of control characters is %d bytes long", len(got))
 	}
 }
