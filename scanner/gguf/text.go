@@ -2,8 +2,8 @@ package gguf
 
 import (
 	"fmt"
+	"github.com/modelgate/modelgate/internal/textcheck"
 	"github.com/modelgate/modelgate/scanner"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -56,8 +56,8 @@ func (p *parser) template(k *kv, i int64, n uint64) error {
 			found = append(found, marker{at: base + int64(m.Offset), text: m.Text, why: m.Why})
 		}
 		if url == "" {
-			if loc := urlPattern.FindStringIndex(w); loc != nil && loc[1] > carry {
-				url, urlAt = redactURL(w[loc[0]:loc[1]]), base+int64(loc[0])
+			if loc := textcheck.URL.FindStringIndex(w); loc != nil && loc[1] > carry {
+				url, urlAt = textcheck.RedactURL(w[loc[0]:loc[1]]), base+int64(loc[0])
 			}
 		}
 	})
@@ -115,9 +115,9 @@ func (p *parser) freeText(k *kv, i int64, n uint64) error {
 		if !k.code {
 			var labels []string
 			first := -1
-			for _, c := range codePatterns {
-				if loc := c.re.FindStringIndex(w); loc != nil && loc[1] > carry {
-					labels = append(labels, c.label)
+			for _, c := range textcheck.CodePatterns {
+				if loc := c.RE.FindStringIndex(w); loc != nil && loc[1] > carry {
+					labels = append(labels, c.Label)
 					if first < 0 || loc[0] < first {
 						first = loc[0]
 					}
@@ -127,17 +127,17 @@ func (p *parser) freeText(k *kv, i int64, n uint64) error {
 				k.code = true
 				p.rep.add(ruleCode, base+int64(first),
 					fmt.Sprintf("%s contains code or shell command text (%s); GGUF loaders never run metadata, but model hubs, cards and tools that template or evaluate it can", k.element(i), strings.Join(labels, ", ")),
-					fmt.Sprintf("%s: %s", k.name(), scanner.Quote(excerpt(w, first))))
+					fmt.Sprintf("%s: %s", k.name(), scanner.Quote(textcheck.Excerpt(w, first))))
 			}
 		}
 		if !k.url {
-			for _, loc := range urlPattern.FindAllStringIndex(w, -1) {
+			for _, loc := range textcheck.URL.FindAllStringIndex(w, -1) {
 				u := w[loc[0]:loc[1]]
 				if loc[1] <= carry || linkKey && isWebURL(u) {
 					continue
 				}
 				k.url = true
-				u = redactURL(u)
+				u = textcheck.RedactURL(u)
 				p.rep.add(ruleURL, base+int64(loc[0]),
 					fmt.Sprintf("%s contains the URL %s", k.element(i), scanner.Quote(u)),
 					fmt.Sprintf("%s: %s", k.name(), scanner.Quote(u)))
@@ -159,62 +159,4 @@ func isLinkKey(key string) bool {
 func isWebURL(u string) bool {
 	l := strings.ToLower(u)
 	return strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")
-}
-
-// codePattern recognises one kind of code or shell text.
-type codePattern struct {
-	label string
-	re    *regexp.Regexp
-}
-
-// codePatterns are deliberately specific: descriptions are free text, and
-// plain words such as "import" or "lambda" appear in honest ones.
-var codePatterns = []codePattern{
-	{"__import__", regexp.MustCompile(`__import__`)},
-	{"os.system", regexp.MustCompile(`(?i)\bos\s*\.\s*(system|popen|exec[lv]p?e?|spawn[lv]p?e?)\b`)},
-	{"subprocess", regexp.MustCompile(`(?i)\bsubprocess\b`)},
-	{"eval(", regexp.MustCompile(`(?i)\beval\s*\(`)},
-	{"exec(", regexp.MustCompile(`(?i)\bexec\s*\(`)},
-	{"a Python import", regexp.MustCompile(`\bimport\s+(os|sys|subprocess|socket|shutil|builtins|importlib|ctypes|pty|base64|marshal|pickle|requests|urllib)\b|\bfrom\s+[\w.]+\s+import\s+[\w*(]`)},
-	{"/bin/sh", regexp.MustCompile(`/bin/(ba|z|da|k|c|tc)?sh\b`)},
-	{"sh -c", regexp.MustCompile(`(?i)\b(ba|z|da)?sh\s+-c\b`)},
-	{"a download piped into a shell", regexp.MustCompile(`(?i)\b(curl|wget)\b[^|\n]{0,200}\|\s*(sudo\s+)?(ba|z|da)?sh\b`)},
-	{"powershell", regexp.MustCompile(`(?i)\bpowershell\b`)},
-	{"rm -rf", regexp.MustCompile(`(?i)\brm\s+-(rf|fr)\b`)},
-	{"<script", regexp.MustCompile(`(?i)<script\b`)},
-}
-
-// urlPattern finds URLs with the schemes tools follow or execute.
-var urlPattern = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp|file)://[^\s"'<>` + "`" + `]*|data:[a-z0-9.+-]+/[a-z0-9.+-]+[;,][^\s"'<>]*|javascript:[^\s"'<>]*)`)
-
-// excerpt returns the text from a little before byte index i of s; quote
-// clips its length.
-func excerpt(s string, i int) string {
-	start := max(0, i-20)
-	for start > 0 && start < len(s) && s[start]&0xC0 == 0x80 {
-		start--
-	}
-	if start > 0 {
-		return "…" + s[start:]
-	}
-	return s
-}
-
-// redactURL drops credentials, the query and the fragment, which may hold
-// secrets, and keeps the rest for the reader.
-func redactURL(u string) string {
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
-		u = u[:i] + "?…"
-	}
-	if scheme, rest, ok := strings.Cut(u, "://"); ok {
-		host, path, hasPath := strings.Cut(rest, "/")
-		if at := strings.LastIndex(host, "@"); at >= 0 {
-			host = "…@" + host[at+1:]
-		}
-		u = scheme + "://" + host
-		if hasPath {
-			u += "/" + path
-		}
-	}
-	return u
 }
