@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"github.com/modelgate/modelgate/scanner/scannertest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -66,11 +65,7 @@ var want = map[string][]string{
 
 func readFixture(t testing.TB, path string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (regenerate with `python3 testdata/gen/gguf_fixtures.py` from the repository root)", err)
-	}
-	return data
+	return scannertest.ReadFixture(t, path, "python3 testdata/gen/gguf_fixtures.py")
 }
 
 func scan(t testing.TB, path string, data []byte) ([]scanner.Finding, *scanner.Input) {
@@ -107,30 +102,7 @@ func TestFixtures(t *testing.T) {
 // checkFindings asserts what holds for every finding of every file.
 func checkFindings(t *testing.T, in *scanner.Input, fs []scanner.Finding) {
 	t.Helper()
-	perRule := map[string]int{}
-	for _, f := range fs {
-		perRule[f.RuleID]++
-		if _, ok := scanner.LookupRule(f.RuleID); !ok || !strings.HasPrefix(f.RuleID, "MG34") {
-			t.Errorf("rule %q is not a catalogued MG34xx rule", f.RuleID)
-		}
-		if f.Severity != scanner.SeverityUnset {
-			t.Errorf("%s: severity %v set; it must come from the catalogue", f.RuleID, f.Severity)
-		}
-		if f.Message == "" || f.Evidence == "" || len(f.Evidence) > 300 {
-			t.Errorf("%s: message %q, evidence %q: both are required and evidence must be short", f.RuleID, f.Message, f.Evidence)
-		}
-		if f.Location.Path != in.Path {
-			t.Errorf("%s: location %q, want path %q", f.RuleID, f.Location, in.Path)
-		}
-		if off := f.Location.ByteOffset; off != nil && (*off < 0 || *off > in.Size) {
-			t.Errorf("%s: byte offset %d outside the file (%d bytes)", f.RuleID, *off, in.Size)
-		}
-	}
-	for rule, n := range perRule {
-		if n > 25 {
-			t.Errorf("%s reported %d times; findings per rule must be capped", rule, n)
-		}
-	}
+	scannertest.CheckFindings(t, in, fs, "MG34")
 }
 
 // TestEveryFixtureListed makes sure a new fixture comes with expectations.

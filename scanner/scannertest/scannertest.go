@@ -5,7 +5,9 @@ package scannertest
 
 import (
 	"bytes"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/modelgate/modelgate/scanner"
@@ -34,4 +36,48 @@ func RuleSet(fs []scanner.Finding) []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// ReadFixture reads a fixture file, naming the generator to run when it
+// is missing.
+func ReadFixture(t testing.TB, path, generator string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (regenerate with `%s` from the repository root)", err, generator)
+	}
+	return data
+}
+
+// CheckFindings asserts what must hold for every finding a format scanner
+// returns: a catalogued rule of the family (rulePrefix, e.g. "MG34"), no
+// severity of its own (it comes from the catalogue), a message and short
+// evidence, the input's path, a byte offset inside the file, and the
+// per-rule cap (scanner.DefaultPerRuleCap plus one summary).
+func CheckFindings(t testing.TB, in *scanner.Input, fs []scanner.Finding, rulePrefix string) {
+	t.Helper()
+	perRule := map[string]int{}
+	for _, f := range fs {
+		perRule[f.RuleID]++
+		if _, ok := scanner.LookupRule(f.RuleID); !ok || !strings.HasPrefix(f.RuleID, rulePrefix) {
+			t.Errorf("rule %q is not a catalogued %sxx rule", f.RuleID, rulePrefix)
+		}
+		if f.Severity != scanner.SeverityUnset {
+			t.Errorf("%s: severity %v set; it must come from the catalogue", f.RuleID, f.Severity)
+		}
+		if f.Message == "" || f.Evidence == "" || len(f.Evidence) > 300 {
+			t.Errorf("%s: message %q, evidence %q: both are required and evidence must be short", f.RuleID, f.Message, f.Evidence)
+		}
+		if f.Location.Path != in.Path {
+			t.Errorf("%s: location %q, want path %q", f.RuleID, f.Location, in.Path)
+		}
+		if off := f.Location.ByteOffset; off != nil && (*off < 0 || *off > in.Size) {
+			t.Errorf("%s: byte offset %d outside the file (%d bytes)", f.RuleID, *off, in.Size)
+		}
+	}
+	for rule, n := range perRule {
+		if n > scanner.DefaultPerRuleCap+1 {
+			t.Errorf("%s reported %d times; findings per rule must be capped", rule, n)
+		}
+	}
 }
