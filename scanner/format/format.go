@@ -329,3 +329,11 @@ func hasZipDirectoryAtEnd(r io.ReaderAt, size int64) (bool, error) {
 	}
 	return false, nil
 }
+
+// Routes reports whether a file belongs to the scanner of format f: its
+// content reads as f, or its name claims f and its content reads as
+// nothing else (text or unknown), so that a broken file is explained by
+// the scanner that knows the format instead of being left unrecognised.
+func (s Sniff) Routes(f Format) bool {
+	return s.Format == f || (s.Claimed == f && (s.Format == Unknown || s.Format == Text))
+}

@@ -136,3 +136,21 @@ func BenchmarkDetectHead(b *testing.B) {
 		}
 	}
 }
+
+func TestRoutes(t *testing.T) {
+	for _, tt := range []struct {
+		s    format.Sniff
+		f    format.Format
+		want bool
+	}{
+		{format.Sniff{Format: format.Safetensors}, format.Safetensors, true},
+		{format.Sniff{Format: format.Unknown, Claimed: format.Safetensors}, format.Safetensors, true},
+		{format.Sniff{Format: format.Text, Claimed: format.ONNX}, format.ONNX, true},
+		{format.Sniff{Format: format.Pickle, Claimed: format.Safetensors}, format.Safetensors, false},
+		{format.Sniff{Format: format.Unknown}, format.GGUF, false},
+	} {
+		if got := tt.s.Routes(tt.f); got != tt.want {
+			t.Errorf("%+v.Routes(%s) = %v, want %v", tt.s, tt.f, got, tt.want)
+		}
+	}
+}

@@ -88,13 +88,7 @@ func (*Scanner) Name() string { return Name }
 // named .gguf whose content reads as nothing else, so that a broken file is
 // explained rather than left unrecognised.
 func (*Scanner) Accepts(f *scanner.File) bool {
-	switch {
-	case f.Sniff.Format == format.GGUF, f.Sniff.Format == format.GGML:
-		return true
-	case f.Sniff.Claimed != format.GGUF:
-		return false
-	}
-	return f.Sniff.Format == format.Unknown || f.Sniff.Format == format.Text
+	return f.Sniff.Format == format.GGML || f.Sniff.Routes(format.GGUF)
 }
 
 // Scan implements scanner.Scanner. It returns an error only when reading

@@ -80,13 +80,7 @@ func (*Scanner) Name() string { return Name }
 // reads as nothing else, so that a broken model is explained rather than
 // left unrecognised.
 func (*Scanner) Accepts(f *scanner.File) bool {
-	switch {
-	case f.Sniff.Format == format.ONNX:
-		return true
-	case f.Sniff.Claimed != format.ONNX:
-		return false
-	}
-	return f.Sniff.Format == format.Unknown || f.Sniff.Format == format.Text
+	return f.Sniff.Routes(format.ONNX)
 }
 
 // Scan implements scanner.Scanner. It returns an error only when reading

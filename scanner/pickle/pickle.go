@@ -50,10 +50,7 @@ func (*Scanner) Name() string { return Name }
 // pickles whose content is unrecognised (a broken pickle is still
 // reported, never passed).
 func (*Scanner) Accepts(f *scanner.File) bool {
-	if f.Sniff.Format == format.Pickle {
-		return true
-	}
-	return f.Sniff.Claimed == format.Pickle && (f.Sniff.Format == format.Unknown || f.Sniff.Format == format.Text)
+	return f.Sniff.Routes(format.Pickle)
 }
 
 // Scan implements scanner.Scanner.

@@ -61,13 +61,7 @@ func (*Scanner) Name() string { return Name }
 // .safetensors whose content reads as nothing else (so that a broken file
 // is explained precisely rather than just left unrecognised).
 func (*Scanner) Accepts(f *scanner.File) bool {
-	switch {
-	case f.Sniff.Format == format.Safetensors:
-		return true
-	case f.Sniff.Claimed != format.Safetensors:
-		return false
-	}
-	return f.Sniff.Format == format.Unknown || f.Sniff.Format == format.Text
+	return f.Sniff.Routes(format.Safetensors)
 }
 
 // Scan implements scanner.Scanner. It returns an error only when reading

@@ -93,13 +93,7 @@ func (*Scanner) Name() string { return Name }
 // keras_metadata.pb, fingerprint.pb), and files with those names whose
 // content reads as nothing else, so a broken file is explained.
 func (*Scanner) Accepts(f *scanner.File) bool {
-	switch {
-	case f.Sniff.Format == format.TFSavedModel:
-		return true
-	case f.Sniff.Claimed != format.TFSavedModel:
-		return false
-	}
-	return f.Sniff.Format == format.Unknown || f.Sniff.Format == format.Text
+	return f.Sniff.Routes(format.TFSavedModel)
 }
 
 // Scan implements scanner.Scanner. It returns an error only when reading

@@ -108,13 +108,7 @@ func (*Scanner) Name() string { return Name }
 // .tflite whose content reads as nothing else, so that a broken file is
 // explained rather than left unrecognised.
 func (*Scanner) Accepts(f *scanner.File) bool {
-	switch {
-	case f.Sniff.Format == format.TFLite:
-		return true
-	case f.Sniff.Claimed != format.TFLite:
-		return false
-	}
-	return f.Sniff.Format == format.Unknown || f.Sniff.Format == format.Text
+	return f.Sniff.Routes(format.TFLite)
 }
 
 // Scan implements scanner.Scanner. It returns an error only when reading
