@@ -78,6 +78,8 @@ func (a *actionMode) applyInputs(fs *flag.FlagSet, o *scanOptions) error {
 	setBool("upload-sarif", &o.gh.uploadSARIF)
 	setBool("annotations", &o.gh.annotations)
 	setBool("summary", &o.gh.summary)
+	o.engines.actionInputs(set)
+	o.ci.actionInputs(set)
 	if o.sarifFile == "" {
 		o.sarifFile = DefaultActionSARIF
 	}

@@ -12,6 +12,9 @@ import (
 	"github.com/modelgate/modelgate/sarif"
 )
 
+// outputFormats are the --format values.
+var outputFormats = []string{"text", "json", "sarif"}
+
 // output is one rendering of the report to one destination ("" = stdout).
 type output struct {
 	format string

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/modelgate/modelgate/discover"
@@ -18,7 +19,6 @@ import (
 	ghpub "github.com/modelgate/modelgate/publish/github"
 	"github.com/modelgate/modelgate/report"
 	"github.com/modelgate/modelgate/scanner"
-	"github.com/modelgate/modelgate/scanner/list"
 )
 
 // scanOptions are the scan command's settings after flags and Action
@@ -47,9 +47,11 @@ type scanOptions struct {
 	github            bool
 	gh                githubOptions
 	explain           bool
+	// engines selects the embedded and remote engines (engines.go).
+	engines engineOptions
+	// ci covers GitLab reports and sharding (ci.go).
+	ci ciOptions
 }
-
-var outputFormats = []string{"text", "json", "sarif"}
 
 func scanFlags(o *scanOptions, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("modelgate scan", flag.ContinueOnError)
@@ -79,6 +81,8 @@ func scanFlags(o *scanOptions, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.gh.comment, "comment", ghpub.CommentOnPR, "Action mode: sticky pull-request comment: `on-pr`, always or never")
 	fs.BoolVar(&o.gh.annotations, "annotations", true, "Action mode: review line comments and workflow annotations")
 	fs.BoolVar(&o.gh.summary, "summary", true, "Action mode: write the report to the job summary")
+	o.engines.register(fs)
+	o.ci.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: modelgate scan [flags] [PATH...]\n\nScans model artifacts and prompt fixtures under each PATH (default: .).\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -103,6 +107,9 @@ func runScan(ctx context.Context, args []string, env Env) (int, error) {
 	if len(o.paths) == 0 {
 		o.paths = []string{"."}
 	}
+	if err := o.ci.defaults(&o, env); err != nil {
+		return 0, err
+	}
 	gate, err := o.validate()
 	if err != nil {
 		return 0, err
@@ -112,9 +119,11 @@ func runScan(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	o.engines.finish(ctx, env, rep)
 	if err := o.writeOutputs(rep, env); err != nil {
 		return 0, err
 	}
+	o.ci.publish(ctx, &o, env, rep)
 	if act != nil {
 		// Reporting never blocks on the gate, nor changes its exit code.
 		act.setOutputs(&o, rep, act.publish(ctx, &o, rep))
@@ -125,7 +134,7 @@ func runScan(ctx context.Context, args []string, env Env) (int, error) {
 func (o *scanOptions) validate() (policy.Gate, error) {
 	var g policy.Gate
 	if !slices.Contains(outputFormats, o.format) {
-		return g, fmt.Errorf("--format %q: want text, json or sarif: %w", o.format, errUsage)
+		return g, fmt.Errorf("--format %q: want one of %s: %w", o.format, strings.Join(outputFormats, ", "), errUsage)
 	}
 	var err error
 	if g.FailOn, err = policy.ParseFailOn(o.failOn); err != nil {
@@ -161,8 +170,12 @@ func (o *scanOptions) scan(ctx context.Context, env Env, gate policy.Gate) (*rep
 	if err != nil {
 		return nil, err
 	}
+	scanners, err := o.engines.scanners(env)
+	if err != nil {
+		return nil, err
+	}
 	engine := &scanner.Engine{
-		Scanners: list.All(),
+		Scanners: scanners,
 		Jobs:     o.jobs,
 		Limits:   scanner.Limits{MaxFileSize: int64(o.maxFileSize), FileTimeout: o.fileTimeout},
 	}
@@ -171,7 +184,7 @@ func (o *scanOptions) scan(ctx context.Context, env Env, gate policy.Gate) (*rep
 	}
 	progress := o.startProgress(env)
 	engine.Progress = progress.update
-	res, err := engine.Run(ctx, disc.Targets)
+	res, err := engine.Run(ctx, o.ci.selectTargets(disc.Targets))
 	progress.stop()
 	if err != nil {
 		return nil, err
