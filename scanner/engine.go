@@ -51,6 +51,26 @@ type Engine struct {
 	Explain io.Writer
 }
 
+// TimeBudgeted is implemented by scanners that need more wall time per
+// file than Limits.FileTimeout, such as remote engines that upload a file
+// and poll for the verdict. A file's time budget is the largest of
+// Limits.FileTimeout and the FileTimeout of every such scanner in the
+// engine; embedded scanners stay bounded by their read budget.
+type TimeBudgeted interface {
+	FileTimeout() time.Duration
+}
+
+// fileTimeout is the time budget of one file under these scanners.
+func (e *Engine) fileTimeout(l Limits) time.Duration {
+	d := l.FileTimeout
+	for _, s := range e.Scanners {
+		if b, ok := s.(TimeBudgeted); ok {
+			d = max(d, b.FileTimeout())
+		}
+	}
+	return d
+}
+
 // fileOutcome is what scanning one target produced.
 type fileOutcome struct {
 	ignored  bool // a sniffed candidate that is not a model: not reported
@@ -142,7 +162,7 @@ func (e *Engine) scanTarget(ctx context.Context, limits Limits, t Target) fileOu
 	}
 	defer f.Close()
 
-	fctx, cancel := context.WithTimeout(ctx, limits.FileTimeout)
+	fctx, cancel := context.WithTimeout(ctx, e.fileTimeout(limits))
 	defer cancel()
 	var remaining atomic.Int64
 	remaining.Store(limits.MaxReadBytes)
@@ -172,7 +192,9 @@ type walk struct {
 	limits    Limits
 	remaining *atomic.Int64
 	wanted    bool
-	mu        sync.Mutex // guards out when scanners recurse concurrently
+	mu        sync.Mutex // guards out and members when scanners recurse concurrently
+	// members collects the formats found inside the file (guarded by mu).
+	members map[format.Format]bool
 }
 
 // scan runs every scanner that accepts an already sniffed file or member
@@ -218,6 +240,7 @@ func (w *walk) scan(ctx context.Context, out *fileOutcome, file File, r io.Reade
 		if depth == 0 {
 			out.status.Format = reportedFormat(sniff, len(ran) > 0)
 			out.status.Scanners = ran
+			out.status.Contains = sortedFormats(w.members)
 			switch {
 			case out.status.Status != "":
 			case sniff.Format == format.LFSPointer:
@@ -227,6 +250,19 @@ func (w *walk) scan(ctx context.Context, out *fileOutcome, file File, r io.Reade
 			}
 		}
 	})
+}
+
+// sortedFormats lists a set of formats in order; nil when empty.
+func sortedFormats(set map[format.Format]bool) []format.Format {
+	if len(set) == 0 {
+		return nil
+	}
+	out := make([]format.Format, 0, len(set))
+	for f := range set {
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // reportedFormat is the format a file is counted under: what its content
@@ -273,6 +309,14 @@ func (w *walk) scanMember(ctx context.Context, parent File, member string, r io.
 		return sub.findings, nil
 	}
 	child.Sniff = sniff
+	if sniff.IsModel() {
+		w.mu.Lock()
+		if w.members == nil {
+			w.members = map[format.Format]bool{}
+		}
+		w.members[sniff.Format] = true
+		w.mu.Unlock()
+	}
 	w.scan(ctx, &sub, child, br, depth)
 	// Member errors are part of the member's findings (MG0001/MG0005);
 	// the container scanner decides whether to go on.
