@@ -65,36 +65,35 @@ type Decision struct {
 	// BlockingCount is the number of blocking findings.
 	BlockingCount int
 	// Hidden counts findings below ReportMin.
-	Hidden   int
+	Hidden int
+	// Suppressed are the findings the policy file or the baseline
+	// accepts, in result order.
+	Suppressed []Suppressed
+	// Disabled counts findings of rules the policy file turns off.
+	Disabled int
+	// BaselineUsed says a baseline was applied (reported findings are new).
+	BaselineUsed bool
+	// Notes are policy warnings: expired or stale suppressions, a stale
+	// baseline.
+	Notes    []Note
 	Verdict  string
 	ExitCode int
+}
+
+// SuppressedCount counts the suppressed findings of a kind.
+func (d *Decision) SuppressedCount(kind string) int {
+	n := 0
+	for _, s := range d.Suppressed {
+		if s.Kind == kind {
+			n++
+		}
+	}
+	return n
 }
 
 // IsBlocking reports whether a severity fails the gate.
 func (g Gate) IsBlocking(s scanner.Severity) bool {
 	return g.FailOn != scanner.SeverityUnset && s >= g.FailOn
-}
-
-// Evaluate applies the gate to a result.
-func Evaluate(res *scanner.Result, g Gate) Decision {
-	d := Decision{Gate: g, Reported: []scanner.Finding{}, Blocking: []bool{}}
-	for _, f := range res.Findings {
-		blocking := g.IsBlocking(f.Severity)
-		if !blocking && f.Severity < g.ReportMin {
-			d.Hidden++
-			continue
-		}
-		d.Reported = append(d.Reported, f)
-		d.Blocking = append(d.Blocking, blocking)
-		if blocking {
-			d.BlockingCount++
-		}
-	}
-	d.Verdict, d.ExitCode = VerdictPass, ExitPass
-	if d.BlockingCount > 0 {
-		d.Verdict, d.ExitCode = VerdictFail, ExitFail
-	}
-	return d
 }
 
 // CountBySeverity counts the reported findings per severity.

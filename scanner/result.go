@@ -36,6 +36,9 @@ type FileStatus struct {
 	Status   string        `json:"status"`
 	Reason   string        `json:"reason,omitempty"`
 	Scanners []string      `json:"scanners,omitempty"`
+	// Contains lists the model formats found inside a container (the
+	// pickle of a PyTorch zip, the pickle in a compressed joblib file).
+	Contains []format.Format `json:"contains,omitempty"`
 }
 
 // FileError is a scan error: the file (or member) could not be fully

@@ -110,3 +110,17 @@ func (in *Input) CollapseNote(fs []Finding, ruleID, message string) []Finding {
 	}
 	return append(kept, in.Finding(ruleID, fmt.Sprintf(message, n), ruleID))
 }
+
+// Settings are the repository policy's adjustments to the embedded
+// scanners (from .modelgate.yml).
+type Settings struct {
+	// PickleAllow and PickleDeny add pickle globals to the built-in lists:
+	// "module.name" for one name, "module.*" for a whole module.
+	PickleAllow, PickleDeny []string
+}
+
+// Configurable is implemented by scanners that read Settings. Configure is
+// called once, before the scan; an error is a policy error (exit 2).
+type Configurable interface {
+	Configure(Settings) error
+}

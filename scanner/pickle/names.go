@@ -68,6 +68,9 @@ type policy struct {
 	allowRegex        []*regexp.Regexp
 	allowRegexWhy     []string
 	allowNew          []entry
+	// userAllow and userDeny are the repository policy's additions (nil
+	// without a policy file).
+	userAllow, userDeny *nameSet
 }
 
 // nameSet matches exact names and module prefixes.
@@ -191,6 +194,11 @@ func (p *policy) judge(module, name string) judgement {
 			return judgement{verdictDeny, full, "reaches interpreter internals through " + c}
 		}
 	}
+	if p.userDeny != nil {
+		if why, ok := p.userDeny.match(full); ok {
+			return judgement{verdictDeny, full, why}
+		}
+	}
 	// Curated exact entries win over the gateway walk: torch.jit._pickle
 	// is a torch module, not the pickle module.
 	if why, ok := p.allow.exact(full); ok {
@@ -218,6 +226,11 @@ func (p *policy) judgeCanonical(full string) judgement {
 	if why, ok := p.code.match(full); ok {
 		return judgement{verdictCode, full, why}
 	}
+	if p.userDeny != nil {
+		if why, ok := p.userDeny.match(full); ok {
+			return judgement{verdictDeny, full, why}
+		}
+	}
 	if why, ok := p.deny.exact(full); ok {
 		return judgement{verdictDeny, full, why}
 	}
@@ -226,6 +239,11 @@ func (p *policy) judgeCanonical(full string) judgement {
 	}
 	if why, ok := p.deny.module(full); ok {
 		return judgement{verdictDeny, full, why}
+	}
+	if p.userAllow != nil {
+		if why, ok := p.userAllow.match(full); ok {
+			return judgement{verdictAllow, full, why}
+		}
 	}
 	for i, re := range p.allowRegex {
 		if re.MatchString(full) {
