@@ -36,4 +36,3 @@ func Parse(v string) (int64, error) {
 	}
 	return int64(n * float64(mult)), nil
 }
-
