@@ -85,15 +85,8 @@ func CodeQualityFingerprint(category, fingerprint string) string {
 
 // CodeQualitySeverity maps a severity to Code Quality's scale.
 func CodeQualitySeverity(s scanner.Severity) string {
-	switch s {
-	case scanner.SeverityCritical:
-		return "blocker"
-	case scanner.SeverityHigh:
-		return "critical"
-	case scanner.SeverityMedium:
-		return "major"
-	case scanner.SeverityLow:
-		return "minor"
+	if n, ok := severityNames[s]; ok {
+		return n[1]
 	}
 	return "info"
 }

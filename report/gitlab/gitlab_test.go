@@ -17,16 +17,17 @@ import (
 	"github.com/modelgate/modelgate/scanner"
 )
 
-func buildReport(fs []scanner.Finding, errs []scanner.FileError) *report.Report {
+// newReport is a report of the given findings under the default gate, as
+// the engine would hand it over: severities from the rules, sorted and
+// fingerprinted.
+func newReport(errs []scanner.FileError, fs ...scanner.Finding) *report.Report {
 	for i := range fs {
-		r, _ := scanner.LookupRule(fs[i].RuleID)
-		fs[i].Severity = r.Severity
-		fs[i].Engine = "test"
+		fs[i].Severity = report.RuleFor(&fs[i]).Severity
 	}
 	scanner.SortFindings(fs)
 	scanner.AssignFingerprints(fs)
-	start := time.Date(2026, 1, 2, 3, 4, 5, 678, time.FixedZone("CET", 3600))
-	res := &scanner.Result{StartedAt: start, FinishedAt: start.Add(1500 * time.Millisecond), Findings: fs, Errors: errs}
+	begin := time.Date(2026, 1, 2, 3, 4, 5, 678, time.FixedZone("CET", 3600))
+	res := &scanner.Result{StartedAt: begin, FinishedAt: begin.Add(1500 * time.Millisecond), Findings: fs, Errors: errs}
 	return &report.Report{
 		Tool:     report.Tool{Name: "modelgate", Version: "1.2.3", InformationURI: "https://example.invalid/modelgate"},
 		Result:   res,
@@ -35,13 +36,18 @@ func buildReport(fs []scanner.Finding, errs []scanner.FileError) *report.Report 
 	}
 }
 
+// at is a binary location.
+func at(path, member string, off int64) scanner.Location {
+	return scanner.Location{Path: path, Member: member, ByteOffset: scanner.Offset(off)}
+}
+
 func sampleReport() *report.Report {
-	return buildReport([]scanner.Finding{
-		{RuleID: "MG5001", Message: "invisible tag characters", Evidence: "tags", Location: scanner.Location{Path: "AGENTS.md", StartLine: 4, StartColumn: 39, EndLine: 5, EndColumn: 2}},
-		{RuleID: "MG2007", Message: "tensor a overlaps b", Evidence: "a/b", Location: scanner.Location{Path: "m/x.safetensors", ByteOffset: scanner.Offset(352)}},
-		{RuleID: "MG2007", Message: "tensor c overlaps d", Evidence: "c/d", Location: scanner.Location{Path: "m/x.safetensors", ByteOffset: scanner.Offset(400)}},
-		{RuleID: "MG1001", Message: "REDUCE calls os.system", Evidence: "os.system", Location: scanner.Location{Path: "m/a.zip", Member: "archive/data.pkl", ByteOffset: scanner.Offset(75)}},
-	}, []scanner.FileError{{Path: "m/broken.pt", Member: "data.pkl", Message: "truncated"}})
+	return newReport([]scanner.FileError{{Path: "m/broken.pt", Member: "data.pkl", Message: "truncated"}},
+		scanner.Finding{RuleID: "MG5001", Message: "invisible tag characters", Evidence: "tags", Location: scanner.Location{Path: "AGENTS.md", StartLine: 4, StartColumn: 39, EndLine: 5, EndColumn: 2}},
+		scanner.Finding{RuleID: "MG2007", Message: "tensor a overlaps b", Evidence: "a/b", Location: at("m/x.safetensors", "", 352)},
+		scanner.Finding{RuleID: "MG2007", Message: "tensor c overlaps d", Evidence: "c/d", Location: at("m/x.safetensors", "", 400)},
+		scanner.Finding{RuleID: "MG1001", Message: "REDUCE calls os.system", Evidence: "os.system", Location: at("m/a.zip", "archive/data.pkl", 75)},
+	)
 }
 
 func validate(t *testing.T, data []byte) {
@@ -127,7 +133,7 @@ func TestSASTIsValidAndMapsFindings(t *testing.T) {
 
 func TestSASTWithoutFindingsIsValid(t *testing.T) {
 	var buf bytes.Buffer
-	if err := gitlab.WriteSAST(&buf, buildReport(nil, nil)); err != nil {
+	if err := gitlab.WriteSAST(&buf, newReport(nil)); err != nil {
 		t.Fatal(err)
 	}
 	validate(t, buf.Bytes())
@@ -196,7 +202,7 @@ func TestCodeQualityFields(t *testing.T) {
 		t.Errorf("critical maps to %s", got)
 	}
 	var empty bytes.Buffer
-	gitlab.WriteCodeQuality(&empty, buildReport(nil, nil))
+	gitlab.WriteCodeQuality(&empty, newReport(nil))
 	if strings.TrimSpace(empty.String()) != "[]" {
 		t.Errorf("no findings: %q, want []", empty.String())
 	}

@@ -192,19 +192,20 @@ func VulnerabilityID(category, fingerprint string) string {
 	return uuid.NewSHA1(idNamespace, []byte(cmp.Or(category, report.DefaultCategory)+"\x00"+fingerprint)).String()
 }
 
-// Severity maps a severity to GitLab's spelling.
+// severityNames spell each severity for the SAST report and for Code
+// Quality (whose scale has blocker on top).
+var severityNames = map[scanner.Severity][2]string{
+	scanner.SeverityCritical: {"Critical", "blocker"},
+	scanner.SeverityHigh:     {"High", "critical"},
+	scanner.SeverityMedium:   {"Medium", "major"},
+	scanner.SeverityLow:      {"Low", "minor"},
+	scanner.SeverityInfo:     {"Info", "info"},
+}
+
+// Severity maps a severity to the SAST report's spelling.
 func Severity(s scanner.Severity) string {
-	switch s {
-	case scanner.SeverityCritical:
-		return "Critical"
-	case scanner.SeverityHigh:
-		return "High"
-	case scanner.SeverityMedium:
-		return "Medium"
-	case scanner.SeverityLow:
-		return "Low"
-	case scanner.SeverityInfo:
-		return "Info"
+	if n, ok := severityNames[s]; ok {
+		return n[0]
 	}
 	return "Unknown"
 }
