@@ -64,6 +64,18 @@ type Note struct {
 	Line    int    `json:"line,omitempty"`
 }
 
+// String renders a note as compilers do: "FILE:LINE: warning: …".
+func (n Note) String() string {
+	where := n.File
+	if n.Line > 0 {
+		where = fmt.Sprintf("%s:%d", n.File, n.Line)
+	}
+	if where == "" {
+		return fmt.Sprintf("%s: %s", n.Level, n.Message)
+	}
+	return fmt.Sprintf("%s: %s: %s", where, n.Level, n.Message)
+}
+
 // Evaluate applies the gate alone to a result.
 func Evaluate(res *scanner.Result, g Gate) Decision {
 	return Decide(res, Options{Gate: g, Now: time.Now()})
@@ -273,9 +285,11 @@ func (s *suppressor) notes(partial bool) []Note {
 			case !sp.Active(s.now):
 				msg := fmt.Sprintf("Suppression of %s expired on %s", sp.Describe(), sp.Expires.Format(time.DateOnly))
 				if s.hits[i] > 0 {
-					msg += fmt.Sprintf(": %d finding(s) it covered count again", s.hits[i])
+					msg += fmt.Sprintf(": the %d finding(s) it covered count again. Fix them, or renew the suppression with a new date and reason.", s.hits[i])
+				} else {
+					msg += " and matches no finding: remove it."
 				}
-				notes = append(notes, Note{Level: NoteWarning, Message: msg + ". Fix them, or renew the suppression with a new date and reason.", File: s.cfg.Path, Line: sp.Line})
+				notes = append(notes, Note{Level: NoteWarning, Message: msg, File: s.cfg.Path, Line: sp.Line})
 			case s.hits[i] == 0 && !partial:
 				notes = append(notes, Note{Level: NoteWarning, Message: fmt.Sprintf("Suppression of %s matches no finding (stale): remove it.", sp.Describe()), File: s.cfg.Path, Line: sp.Line})
 			}

@@ -329,45 +329,47 @@ func (p *configParser) severity(key string, v *yaml.Node) *scanner.Severity {
 	return &sev
 }
 
-// strings reads a list of strings; a single string is a one-item list.
-func (p *configParser) strings(key string, v *yaml.Node) []string {
-	if v.Kind == yaml.ScalarNode {
-		if s, ok := p.scalar(key, v); ok {
-			return []string{s}
-		}
-		return nil
-	}
-	if v.Kind != yaml.SequenceNode {
+// list reads a list of strings (a single string is a one-item list) and
+// checks each item with valid, which returns a problem or "".
+func (p *configParser) list(key string, v *yaml.Node, valid func(string) string) []string {
+	items := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		items = v.Content
+	} else if v.Kind != yaml.ScalarNode {
 		p.errorf(v, key, "must be a list of strings, not %s", kindName(v))
 		return nil
 	}
 	var out []string
-	for _, item := range v.Content {
-		if s, ok := p.scalar(key, item); ok && s != "" {
-			out = append(out, s)
+	for _, item := range items {
+		s, ok := p.scalar(key, item)
+		if !ok || s == "" {
+			continue
 		}
+		if problem := valid(s); problem != "" {
+			p.errorf(item, key, "%s", problem)
+			continue
+		}
+		out = append(out, s)
 	}
 	return out
 }
 
 func (p *configParser) patterns(key string, v *yaml.Node) []string {
-	out := p.strings(key, v)
-	for _, pat := range out {
+	return p.list(key, v, func(pat string) string {
 		if !doublestar.ValidatePattern(pat) {
-			p.errorf(v, key, "%q is not a valid doublestar pattern", pat)
+			return fmt.Sprintf("%q is not a valid doublestar pattern", pat)
 		}
-	}
-	return out
+		return ""
+	})
 }
 
 func (p *configParser) globals(key string, v *yaml.Node) []string {
-	out := p.strings(key, v)
-	for _, g := range out {
+	return p.list(key, v, func(g string) string {
 		if !validGlobal(g) {
-			p.errorf(v, key, "%q is not a pickle global (allowed: module.name, or module.* for a whole module)", g)
+			return fmt.Sprintf("%q is not a pickle global (allowed: module.name, or module.* for a whole module)", g)
 		}
-	}
-	return out
+		return ""
+	})
 }
 
 // validGlobal accepts dotted Python names, optionally ending in ".*".
@@ -390,13 +392,12 @@ func validGlobal(g string) bool {
 }
 
 func (p *configParser) formats(key string, v *yaml.Node) []string {
-	out := p.strings(key, v)
-	for _, f := range out {
+	return p.list(key, v, func(f string) string {
 		if !slices.Contains(PolicyFormats, format.Format(f)) {
-			p.errorf(v, key, "unknown format %q (allowed: %s)", f, joinFormats(PolicyFormats))
+			return fmt.Sprintf("unknown format %q (allowed: %s)", f, joinFormats(PolicyFormats))
 		}
-	}
-	return out
+		return ""
+	})
 }
 
 // rules reads a map of rule ID to override. An override is a severity

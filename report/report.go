@@ -33,6 +33,9 @@ type Report struct {
 	// RootURI is the file:// URI (ending in "/") of the directory that
 	// report paths are relative to; empty to leave it out.
 	RootURI string
+	// ConfigPath and BaselinePath name the policy file and the baseline
+	// that were applied ("" for none).
+	ConfigPath, BaselinePath string
 }
 
 // DefaultCategory is the SARIF category when none is given.

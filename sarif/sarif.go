@@ -31,6 +31,7 @@ import (
 
 	gosarif "github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 
+	"github.com/modelgate/modelgate/policy"
 	"github.com/modelgate/modelgate/report"
 	"github.com/modelgate/modelgate/scanner"
 )
@@ -49,12 +50,24 @@ func Build(rep *report.Report) *gosarif.Report {
 		run.OriginalUriBaseIds = map[string]gosarif.ArtifactLocation{SrcRoot: *gosarif.NewArtifactLocation().WithURI(rep.RootURI)}
 	}
 
-	findings := rep.Decision.Reported
+	dec := &rep.Decision
+	findings := slices.Clone(dec.Reported)
+	for _, s := range dec.Suppressed {
+		findings = append(findings, s.Finding)
+	}
 	for _, id := range ruleIDs(findings) {
 		addRule(run, id, highestSeverity(findings, id))
 	}
-	for i := range findings {
-		result(run, &findings[i]) // CreateResultForRule adds it to the run
+	for i := range dec.Reported {
+		res := result(run, &dec.Reported[i]) // CreateResultForRule adds it to the run
+		if dec.BaselineUsed {
+			res.WithBaselineState("new")
+		}
+	}
+	// Suppressed findings stay in the log, marked as such: GitHub code
+	// scanning shows them as dismissed instead of losing them.
+	for i := range dec.Suppressed {
+		suppressed(run, &dec.Suppressed[i])
 	}
 	run.AddInvocation(invocation(rep))
 
@@ -129,6 +142,23 @@ func problemSeverity(s scanner.Severity) string {
 		return "warning"
 	}
 	return "recommendation"
+}
+
+// suppressed adds a finding the policy accepts, with an external
+// suppression carrying the justification.
+func suppressed(run *gosarif.Run, s *policy.Suppressed) {
+	res := result(run, &s.Finding)
+	sup := gosarif.NewSuppression().WithKind("external").WithStatus("accepted").WithJustification(s.Justification)
+	props := gosarif.NewPropertyBag()
+	props.Add("source", s.Kind)
+	if s.Expires != "" {
+		props.Add("expires", s.Expires)
+	}
+	sup.WithProperties(props)
+	res.WithSuppressions([]*gosarif.Suppression{sup})
+	if s.Kind == policy.KindBaseline {
+		res.WithBaselineState("unchanged")
+	}
 }
 
 func result(run *gosarif.Run, f *scanner.Finding) *gosarif.Result {
@@ -229,6 +259,19 @@ func invocation(rep *report.Report) *gosarif.Invocation {
 		n := gosarif.NewNotification().WithLevel("warning").WithMessage(gosarif.NewTextMessage(text))
 		n.Locations = []*gosarif.Location{loc}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
+	// Policy warnings (expired or stale suppressions) are about the
+	// configuration, and point into the policy file.
+	for _, note := range rep.Decision.Notes {
+		n := gosarif.NewNotification().WithLevel(note.Level).WithMessage(gosarif.NewTextMessage(note.Message))
+		if note.File != "" {
+			phys := gosarif.NewPhysicalLocation().WithArtifactLocation(artifact(note.File))
+			if note.Line > 0 {
+				phys.WithRegion(gosarif.NewRegion().WithStartLine(note.Line))
+			}
+			n.Locations = []*gosarif.Location{gosarif.NewLocation().WithPhysicalLocation(phys)}
+		}
+		inv.ToolConfigurationNotifications = append(inv.ToolConfigurationNotifications, n)
 	}
 	return inv
 }

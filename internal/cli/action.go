@@ -10,6 +10,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/modelgate/modelgate/policy"
 	ghpub "github.com/modelgate/modelgate/publish/github"
 	"github.com/modelgate/modelgate/report"
 )
@@ -54,6 +55,7 @@ func (a *actionMode) applyInputs(fs *flag.FlagSet, o *scanOptions) error {
 	set := func(flagName, input string, apply func(string)) {
 		if v := a.gha.GetInput(input); v != "" && !flagWasSet(fs, flagName) {
 			apply(v)
+			o.pol.explicit[flagName] = true
 		}
 	}
 	setBool := func(name string, dst *bool) {
@@ -138,6 +140,26 @@ func (a *actionMode) run() (*ghpub.Run, error) {
 		return nil, nil // the publisher says why API steps are skipped
 	}
 	return run, nil
+}
+
+// annotateNotes turns the policy's warnings (expired or stale
+// suppressions) into workflow annotations on the policy file.
+func (a *actionMode) annotateNotes(rep *report.Report) {
+	for _, n := range rep.Decision.Notes {
+		fields := map[string]string{}
+		if n.File != "" {
+			fields["file"] = n.File
+		}
+		if n.Line > 0 {
+			fields["line"] = strconv.Itoa(n.Line)
+		}
+		g := a.gha.WithFieldsMap(fields)
+		if n.Level == policy.NoteWarning {
+			g.Warningf("%s", n.Message)
+		} else {
+			g.Noticef("%s", n.Message)
+		}
+	}
 }
 
 // splitLines splits a multi-line input into its non-empty lines. Commas

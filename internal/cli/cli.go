@@ -33,6 +33,12 @@ Usage:
   modelgate scan [flags] [PATH...]   scan model artifacts and prompt fixtures (default path: .)
   modelgate explain [flags] FILE...  scan and show how each file was read: a pickle
                                      disassembly with resolved imports, calls and the verdict
+  modelgate baseline [flags] [PATH...] [--output FILE]
+                                     record the current findings; scans with --baseline FILE
+                                     then report only new ones
+  modelgate config check [--config FILE] [PATH]
+                                     validate the policy file (.modelgate.yml)
+  modelgate config schema            print the policy file's JSON Schema
   modelgate rules [--format text|json|markdown]
                                      print the rule catalogue
   modelgate version                  print the version and commit
@@ -63,6 +69,10 @@ func Run(ctx context.Context, args []string, env Env) int {
 		}
 	case "rules":
 		err = runRules(args[1:], env)
+	case "baseline":
+		err = runBaseline(ctx, args[1:], env)
+	case "config":
+		err = runConfig(args[1:], env)
 	case "version", "--version":
 		fmt.Fprintf(env.Stdout, "%s %s (commit %s)\n", version.Name, version.Version, version.CommitOrVCS())
 	case "help", "-h", "--help":

@@ -42,11 +42,12 @@ type scanOptions struct {
 	jobs              int
 	quiet             bool
 	noColor           bool
-	config            string
 	category          string
 	github            bool
 	gh                githubOptions
 	explain           bool
+	// pol is the policy file, baseline and diff mode (policy.go).
+	pol policyOptions
 	// engines selects the embedded and remote engines (engines.go).
 	engines engineOptions
 	// ci covers GitLab reports and sharding (ci.go).
@@ -73,7 +74,6 @@ func scanFlags(o *scanOptions, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.jobs, "jobs", runtime.NumCPU(), "files scanned in parallel")
 	fs.BoolVar(&o.quiet, "quiet", false, "print no text report or progress (files named by --output, --sarif, --json are still written)")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the text output (NO_COLOR is honoured too)")
-	fs.StringVar(&o.config, "config", "", "policy file (reserved: not supported yet)")
 	fs.StringVar(&o.category, "category", report.DefaultCategory, "SARIF category (runAutomationDetails.id) for GitHub code scanning")
 	fs.BoolVar(&o.explain, "explain", false, "print each scanner's account of its analysis (a pickle disassembly with resolved imports and calls) before the report")
 	fs.BoolVar(&o.github, "github", false, "GitHub Action mode: read INPUT_* inputs and set step outputs (automatic when GITHUB_ACTIONS=true)")
@@ -81,6 +81,7 @@ func scanFlags(o *scanOptions, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.gh.comment, "comment", ghpub.CommentOnPR, "Action mode: sticky pull-request comment: `on-pr`, always or never")
 	fs.BoolVar(&o.gh.annotations, "annotations", true, "Action mode: review line comments and workflow annotations")
 	fs.BoolVar(&o.gh.summary, "summary", true, "Action mode: write the report to the job summary")
+	o.pol.register(fs)
 	o.engines.register(fs)
 	o.ci.register(fs)
 	fs.Usage = func() {
@@ -98,6 +99,7 @@ func runScan(ctx context.Context, args []string, env Env) (int, error) {
 		return 0, err
 	}
 	o.paths = paths
+	o.pol.markExplicit(fs)
 	act := newActionMode(&o, env)
 	if act != nil {
 		if err := act.applyInputs(fs, &o); err != nil {
@@ -106,6 +108,9 @@ func runScan(ctx context.Context, args []string, env Env) (int, error) {
 	}
 	if len(o.paths) == 0 {
 		o.paths = []string{"."}
+	}
+	if err := o.loadPolicy(); err != nil {
+		return 0, err
 	}
 	if err := o.ci.defaults(&o, env); err != nil {
 		return 0, err
@@ -124,7 +129,9 @@ func runScan(ctx context.Context, args []string, env Env) (int, error) {
 		return 0, err
 	}
 	o.ci.publish(ctx, &o, env, rep)
+	o.printNotes(rep, env)
 	if act != nil {
+		act.annotateNotes(rep)
 		// Reporting never blocks on the gate, nor changes its exit code.
 		act.setOutputs(&o, rep, act.publish(ctx, &o, rep))
 	}
@@ -152,9 +159,6 @@ func (o *scanOptions) validate() (policy.Gate, error) {
 	if o.fileTimeout <= 0 {
 		return g, fmt.Errorf("--file-timeout must be positive")
 	}
-	if o.config != "" {
-		return g, fmt.Errorf("--config %s: policy files are not supported by this version yet; use the flags", o.config)
-	}
 	return g, nil
 }
 
@@ -174,6 +178,15 @@ func (o *scanOptions) scan(ctx context.Context, env Env, gate policy.Gate) (*rep
 	if err != nil {
 		return nil, err
 	}
+	if err := o.configureScanners(scanners); err != nil {
+		return nil, err
+	}
+	targets, err := o.selectChanged(ctx, env, disc.Targets)
+	if err != nil {
+		return nil, err
+	}
+	selected := o.ci.selectTargets(targets)
+	partial := len(selected) < len(disc.Targets)
 	engine := &scanner.Engine{
 		Scanners: scanners,
 		Jobs:     o.jobs,
@@ -184,7 +197,7 @@ func (o *scanOptions) scan(ctx context.Context, env Env, gate policy.Gate) (*rep
 	}
 	progress := o.startProgress(env)
 	engine.Progress = progress.update
-	res, err := engine.Run(ctx, o.ci.selectTargets(disc.Targets))
+	res, err := engine.Run(ctx, selected)
 	progress.stop()
 	if err != nil {
 		return nil, err
@@ -195,8 +208,14 @@ func (o *scanOptions) scan(ctx context.Context, env Env, gate policy.Gate) (*rep
 	rep := &report.Report{
 		Tool:     report.CurrentTool(),
 		Result:   res,
-		Decision: policy.Evaluate(res, gate),
+		Decision: o.decide(res, gate, partial),
 		Category: o.category,
+	}
+	if o.pol.cfg != nil {
+		rep.ConfigPath = filepath.ToSlash(o.pol.cfg.Path)
+	}
+	if o.pol.base != nil {
+		rep.BaselinePath = filepath.ToSlash(o.pol.base.Path)
 	}
 	if cwd, err := os.Getwd(); err == nil {
 		rep.RootURI = fileURI(cwd)

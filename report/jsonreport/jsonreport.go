@@ -15,20 +15,23 @@ import (
 )
 
 // SchemaVersion is the version of the document's schema.
-const SchemaVersion = "1.1"
+const SchemaVersion = "1.2"
 
 // Document is the JSON output.
 type Document struct {
-	SchemaVersion string               `json:"schema_version"`
-	Tool          report.Tool          `json:"tool"`
-	StartedAt     time.Time            `json:"started_at"`
-	FinishedAt    time.Time            `json:"finished_at"`
-	DurationMS    int64                `json:"duration_ms"`
-	Gate          Gate                 `json:"gate"`
-	Summary       Summary              `json:"summary"`
-	Findings      []Finding            `json:"findings"`
-	Files         []scanner.FileStatus `json:"files"`
-	Errors        []scanner.FileError  `json:"errors"`
+	SchemaVersion string      `json:"schema_version"`
+	Tool          report.Tool `json:"tool"`
+	StartedAt     time.Time   `json:"started_at"`
+	FinishedAt    time.Time   `json:"finished_at"`
+	DurationMS    int64       `json:"duration_ms"`
+	Gate          Gate        `json:"gate"`
+	Summary       Summary     `json:"summary"`
+	Findings      []Finding   `json:"findings"`
+	// Suppressed and Policy were added in 1.2.
+	Suppressed []Suppressed         `json:"suppressed"`
+	Policy     Policy               `json:"policy"`
+	Files      []scanner.FileStatus `json:"files"`
+	Errors     []scanner.FileError  `json:"errors"`
 }
 
 // Gate is the policy's verdict.
@@ -53,6 +56,7 @@ type Summary struct {
 	Findings           int                           `json:"findings"`
 	FindingsBySeverity map[string]int                `json:"findings_by_severity"`
 	NotReported        int                           `json:"not_reported"`
+	Suppressed         int                           `json:"suppressed"`
 	Errors             int                           `json:"errors"`
 }
 
@@ -61,6 +65,24 @@ type Finding struct {
 	scanner.Finding
 	Title    string `json:"title"`
 	Blocking bool   `json:"blocking"`
+}
+
+// Suppressed is a finding a suppression or the baseline accepts.
+type Suppressed struct {
+	scanner.Finding
+	Title         string `json:"title"`
+	Kind          string `json:"kind"`
+	Justification string `json:"justification"`
+	Expires       string `json:"expires,omitempty"`
+}
+
+// Policy says which policy file and baseline applied, and what they warn
+// about.
+type Policy struct {
+	Config   string        `json:"config,omitempty"`
+	Baseline string        `json:"baseline,omitempty"`
+	Disabled int           `json:"disabled"`
+	Notes    []policy.Note `json:"notes"`
 }
 
 // Build assembles the document.
@@ -79,10 +101,18 @@ func Build(rep *report.Report) *Document {
 			ExitCode:  d.ExitCode,
 			Blocking:  d.BlockingCount,
 		},
-		Summary:  summary(res, d),
-		Findings: make([]Finding, len(d.Reported)),
-		Files:    res.Files,
-		Errors:   res.Errors,
+		Summary:    summary(res, d),
+		Findings:   make([]Finding, len(d.Reported)),
+		Files:      res.Files,
+		Errors:     res.Errors,
+		Suppressed: make([]Suppressed, len(d.Suppressed)),
+		Policy:     Policy{Config: rep.ConfigPath, Baseline: rep.BaselinePath, Disabled: d.Disabled, Notes: d.Notes},
+	}
+	if doc.Policy.Notes == nil {
+		doc.Policy.Notes = []policy.Note{}
+	}
+	for i, s := range d.Suppressed {
+		doc.Suppressed[i] = Suppressed{Finding: s.Finding, Title: report.RuleFor(&s.Finding).Title, Kind: s.Kind, Justification: s.Justification, Expires: s.Expires}
 	}
 	for i, f := range d.Reported {
 		doc.Findings[i] = Finding{Finding: f, Title: report.RuleFor(&f).Title, Blocking: d.Blocking[i]}
@@ -100,6 +130,7 @@ func summary(res *scanner.Result, d *policy.Decision) Summary {
 		Findings:           len(d.Reported),
 		FindingsBySeverity: map[string]int{},
 		NotReported:        d.Hidden,
+		Suppressed:         len(d.Suppressed),
 		Errors:             len(res.Errors),
 	}
 	for f, n := range scanned {

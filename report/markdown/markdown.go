@@ -104,10 +104,14 @@ func (r *renderer) head(d *document) {
 		d.addHead("<!-- " + commentSafe(h) + " -->\n")
 	}
 	d.addHead(r.title() + "\n\n" + r.counts() + "\n")
-	if len(r.opt.Notes) > 0 {
+	notes := slices.Clone(r.opt.Notes)
+	for _, n := range r.rep.Decision.Notes {
+		notes = append(notes, n.String())
+	}
+	if len(notes) > 0 {
 		var b strings.Builder
 		b.WriteString("\n")
-		for _, n := range r.opt.Notes {
+		for _, n := range notes {
 			b.WriteString("- " + Text(clip(n, 2*maxMessage)) + "\n")
 		}
 		d.addHead(b.String())
@@ -149,6 +153,10 @@ func (r *renderer) counts() string {
 		if dec.Hidden > 0 {
 			fmt.Fprintf(&b, " (%d below report-min `%s` not shown)", dec.Hidden, dec.Gate.ReportMin)
 		}
+	}
+	if n := len(dec.Suppressed); n > 0 {
+		fmt.Fprintf(&b, "<br>\n**Suppressed**: %d (%d by the policy file, %d in the baseline)", n,
+			dec.SuppressedCount(policy.KindConfig), dec.SuppressedCount(policy.KindBaseline))
 	}
 	scanned, skipped := res.FileCounts()
 	fmt.Fprintf(&b, "<br>\n**Files**: %d scanned · %d skipped", sum(scanned), sum(skipped))

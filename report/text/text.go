@@ -109,7 +109,29 @@ func (p *printer) summary(rep *report.Report) {
 	if d.Hidden > 0 {
 		p.printf("  not shown       %d below --report-min %s\n", d.Hidden, d.Gate.ReportMin)
 	}
+	if n := len(d.Suppressed); n > 0 {
+		p.printf("  suppressed      %d%s\n", n, suppressedBreakdown(d))
+	}
+	if d.Disabled > 0 {
+		p.printf("  disabled        %d of rules turned off in %s\n", d.Disabled, rep.ConfigPath)
+	}
 	p.printf("  verdict         %s\n", p.verdict(d))
+	for _, n := range d.Notes {
+		p.printf("%s\n", p.paint(severityColor[scanner.SeverityMedium], n.String()))
+	}
+}
+
+// suppressedBreakdown says what suppressed findings: " (2 by the policy
+// file, 5 in the baseline)".
+func suppressedBreakdown(d *policy.Decision) string {
+	var parts []string
+	if n := d.SuppressedCount(policy.KindConfig); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d by the policy file", n))
+	}
+	if n := d.SuppressedCount(policy.KindBaseline); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d in the baseline", n))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 func (p *printer) verdict(d *policy.Decision) string {
