@@ -3,6 +3,7 @@ package detect
 import (
 	"bufio"
 	"encoding/json"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,16 +15,35 @@ import (
 // devData is the shared development set (absent outside the dev machine).
 const devData = "../../../../shared/data/prompts-dev"
 
-// Targets. The brief's recall target is 80% (attacks flagged at medium or
-// above, RoleTemplate); the lexicon measures 77.4% on this development
-// set, so the test enforces the measured level as a regression floor and
-// logs the gap to the target. FP and chat-template targets are enforced
-// as set.
+// Targets, enforced on the full development set for RoleTemplate: at
+// least 80% of attacks flagged at medium or above, at most 2% of benign
+// rows flagged, and no finding at all on the real chat templates.
+//
+// The set is also split deterministically by a hash of the row ID into a
+// tune half and a holdout half (splitOf). Lexicon work looks only at the
+// tune half's misses and false positives; the holdout figures in the test
+// log show how much of the gain is general rather than memorised.
 const (
-	targetRecall = 80.0
-	minRecall    = 76.0
-	maxFP        = 2.0
+	minRecall = 80.0
+	maxFP     = 2.0
 )
+
+// Halves of the development set.
+const (
+	halfTune    = "tune"
+	halfHoldout = "holdout"
+)
+
+// splitOf assigns a row to the tune or holdout half by the FNV-1a hash of
+// its ID, so the split is stable across runs and machines.
+func splitOf(id string) string {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	if h.Sum32()%2 == 0 {
+		return halfTune
+	}
+	return halfHoldout
+}
 
 type devRecord struct {
 	ID, Text, Label, LabelNote string
@@ -83,25 +103,57 @@ func flagged(text string, role promptcore.Role) map[string]bool {
 	return out
 }
 
+// tally counts flagged rows, overall and per detector.
+type tally struct {
+	n, any int
+	per    map[string]int
+}
+
+func (t *tally) add(f map[string]bool) {
+	if t.per == nil {
+		t.per = map[string]int{}
+	}
+	t.n++
+	if len(f) > 0 {
+		t.any++
+	}
+	for d := range f {
+		t.per[d]++
+	}
+}
+
+func (t tally) rate() float64 { return pct(t.any, t.n) }
+
+// scores holds attack and benign tallies for the full set and each half.
+type scores struct {
+	attacks, benign map[string]*tally // key: "full", halfTune, halfHoldout
+	fpIDs           []string
+}
+
+func newScores() scores {
+	s := scores{attacks: map[string]*tally{}, benign: map[string]*tally{}}
+	for _, k := range []string{"full", halfTune, halfHoldout} {
+		s.attacks[k], s.benign[k] = &tally{}, &tally{}
+	}
+	return s
+}
+
+func (s scores) add(m map[string]*tally, id string, f map[string]bool) {
+	m["full"].add(f)
+	m[splitOf(id)].add(f)
+}
+
 func TestQualityPromptsDev(t *testing.T) {
 	if _, err := os.Stat(devData); err != nil {
 		t.Skip("prompts-dev data not present:", err)
 	}
 	attacks := loadJSONL(t, filepath.Join(devData, "attacks.jsonl"))
 	benign := loadJSONL(t, filepath.Join(devData, "benign.jsonl"))
-	dets := []string{DetInvisible, DetInjection, DetURL, DetMarkup, DetEncoded, DetSpoof}
+	dets := []string{DetInvisible, DetInjection, DetURL, DetMarkup, DetEncoded, DetSpoof, DetCode, DetHomoglyph}
 	for _, role := range []promptcore.Role{promptcore.RoleTemplate, promptcore.RoleTestInput} {
-		perA, perB := map[string]int{}, map[string]int{}
-		anyA, anyB, nB := 0, 0, 0
-		var fpIDs []string
+		sc := newScores()
 		for _, r := range attacks {
-			f := flagged(r.Text, role)
-			for d := range f {
-				perA[d]++
-			}
-			if len(f) > 0 {
-				anyA++
-			}
+			sc.add(sc.attacks, r.ID, flagged(r.Text, role))
 		}
 		for _, r := range benign {
 			// Rows the dataset marks as likely jailbreaks or borderline are
@@ -113,33 +165,28 @@ func TestQualityPromptsDev(t *testing.T) {
 				}
 				continue
 			}
-			nB++
 			f := flagged(r.Text, role)
-			for d := range f {
-				perB[d]++
-			}
+			sc.add(sc.benign, r.ID, f)
 			if len(f) > 0 {
-				anyB++
-				fpIDs = append(fpIDs, r.ID)
+				sc.fpIDs = append(sc.fpIDs, r.ID)
 			}
 		}
-		recall := pct(anyA, len(attacks))
-		fp := pct(anyB, nB)
-		t.Logf("role=%s: recall %.1f%% (%d/%d attacks), FP %.2f%% (%d/%d benign)", role, recall, anyA, len(attacks), fp, anyB, nB)
+		for _, k := range []string{"full", halfTune, halfHoldout} {
+			a, b := sc.attacks[k], sc.benign[k]
+			t.Logf("role=%s %-7s: recall %.1f%% (%d/%d attacks), FP %.2f%% (%d/%d benign)", role, k, a.rate(), a.any, a.n, b.rate(), b.any, b.n)
+		}
+		a, b := sc.attacks["full"], sc.benign["full"]
 		for _, d := range dets {
-			t.Logf("  %-9s recall %5.1f%% (%d)  FP %5.2f%% (%d)", d, pct(perA[d], len(attacks)), perA[d], pct(perB[d], nB), perB[d])
+			t.Logf("  %-9s recall %5.1f%% (%d)  FP %5.2f%% (%d)", d, pct(a.per[d], a.n), a.per[d], pct(b.per[d], b.n), b.per[d])
 		}
-		sort.Strings(fpIDs)
-		t.Logf("  benign flagged: %v", fpIDs)
-		if role == promptcore.RoleTemplate && recall < targetRecall {
-			t.Logf("  recall %.1f%% is below the %.0f%% target (enforced floor %.0f%%)", recall, targetRecall, minRecall)
-		}
+		sort.Strings(sc.fpIDs)
+		t.Logf("  benign flagged: %v", sc.fpIDs)
 		if role == promptcore.RoleTemplate {
-			if recall < minRecall {
-				t.Errorf("role %s: recall %.1f%% below the %.0f%% floor", role, recall, minRecall)
+			if a.rate() < minRecall {
+				t.Errorf("role %s: recall %.1f%% below the %.0f%% floor", role, a.rate(), minRecall)
 			}
-			if fp > maxFP {
-				t.Errorf("role %s: FP %.2f%% above the %.0f%% target", role, fp, maxFP)
+			if b.rate() > maxFP {
+				t.Errorf("role %s: FP %.2f%% above the %.0f%% target", role, b.rate(), maxFP)
 			}
 		}
 	}

@@ -10,6 +10,9 @@ const (
 	DetMarkup    = "markup"
 	DetEncoded   = "encoded"
 	DetSpoof     = "spoof"
+	DetCode      = "code"
+	DetHomoglyph = "homoglyph"
+	DetURLNote   = "url-note"
 )
 
 // Band is a group of roles that share a severity in the role table.
