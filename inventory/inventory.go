@@ -148,22 +148,21 @@ var DefaultLimits = Limits{
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits
-	if l.MaxHeader <= 0 {
-		l.MaxHeader = d.MaxHeader
+	return Limits{
+		MaxHeader:     positiveOr(l.MaxHeader, d.MaxHeader),
+		MaxGGUFHeader: positiveOr(l.MaxGGUFHeader, d.MaxGGUFHeader),
+		MaxPickle:     positiveOr(l.MaxPickle, d.MaxPickle),
+		MaxOps:        positiveOr(l.MaxOps, d.MaxOps),
+		MaxTensors:    positiveOr(l.MaxTensors, d.MaxTensors),
 	}
-	if l.MaxGGUFHeader <= 0 {
-		l.MaxGGUFHeader = d.MaxGGUFHeader
+}
+
+// positiveOr returns v when it is positive, else def.
+func positiveOr[T int | int64](v, def T) T {
+	if v > 0 {
+		return v
 	}
-	if l.MaxPickle <= 0 {
-		l.MaxPickle = d.MaxPickle
-	}
-	if l.MaxOps <= 0 {
-		l.MaxOps = d.MaxOps
-	}
-	if l.MaxTensors <= 0 {
-		l.MaxTensors = d.MaxTensors
-	}
-	return l
+	return def
 }
 
 // IsModel reports whether a scanned file of this format belongs in the
