@@ -90,6 +90,9 @@ type Report struct {
 	Findings []scanner.Finding
 	// Notes are said once in the engine's summary (an attestation saved).
 	Notes []string
+	// NotSent, when set, says why part of the file was not sent (over
+	// the vendor's limits); it becomes a not-sent finding.
+	NotSent string
 }
 
 // Options are the settings every remote engine shares.

@@ -64,6 +64,9 @@ func (s *Scanner) Scan(ctx context.Context, in *scanner.Input) ([]scanner.Findin
 	rep, err := s.scan(ctx, in)
 	s.stats.record(start, rep, err)
 	fs := rep.Findings
+	if rep.NotSent != "" {
+		fs = append(fs, s.failure(in, NotSent("%s", rep.NotSent)))
+	}
 	if err != nil {
 		fs = append(fs, s.failure(in, err))
 	}

@@ -8,6 +8,7 @@
 package remotefake
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -77,6 +78,12 @@ type Request struct {
 	Body   []byte
 }
 
+// BodyKey is the request-context key of the body read by the Server, for
+// credential checks that hash it.
+var BodyKey = bodyKey{}
+
+type bodyKey struct{}
+
 // Handler answers one call; body is the request body, already read.
 type Handler func(w http.ResponseWriter, r *http.Request, body []byte)
 
@@ -111,6 +118,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 func (s *Server) serve(call string, h Handler, w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	r = r.WithContext(context.WithValue(r.Context(), BodyKey, body))
 	n := s.record(Request{Call: call, Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body})
 	f := s.Faults
 	faulted := f.Call == "" || f.Call == call
