@@ -374,10 +374,11 @@ func (p *configParser) globals(key string, v *yaml.Node) []string {
 
 // validGlobal accepts dotted Python names, optionally ending in ".*".
 func validGlobal(g string) bool {
-	g = strings.TrimSuffix(g, ".*")
-	if g == "" || !strings.Contains(g+".*", ".") {
-		return false
+	name, whole := strings.CutSuffix(g, ".*")
+	if name == "" || (!whole && !strings.Contains(name, ".")) {
+		return false // a bare module needs ".*"
 	}
+	g = name
 	for _, part := range strings.Split(g, ".") {
 		if part == "" {
 			return false

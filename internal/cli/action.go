@@ -80,6 +80,12 @@ func (a *actionMode) applyInputs(fs *flag.FlagSet, o *scanOptions) error {
 	setBool("upload-sarif", &o.gh.uploadSARIF)
 	setBool("annotations", &o.gh.annotations)
 	setBool("summary", &o.gh.summary)
+	set("config", "config", func(v string) { o.pol.config = v })
+	set("baseline", "baseline", func(v string) { o.pol.baseline = v })
+	set("changed-since", "changed-since", func(v string) {
+		o.pol.changedSince = a.changedSince(v)
+		o.pol.changedAuto = strings.EqualFold(strings.TrimSpace(v), "auto")
+	})
 	o.engines.actionInputs(set)
 	o.ci.actionInputs(set)
 	if o.sarifFile == "" {
@@ -89,6 +95,30 @@ func (a *actionMode) applyInputs(fs *flag.FlagSet, o *scanOptions) error {
 		return fmt.Errorf("%w: %w", errs[0], errUsage)
 	}
 	return nil
+}
+
+// changedSince resolves the changed-since input: "auto" diffs a pull
+// request against its base commit and scans everything on other events
+// (pushes to the default branch keep the full picture); "none" or ""
+// always scans everything; anything else is a git ref.
+func (a *actionMode) changedSince(v string) string {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "none", "false":
+		return ""
+	case "auto":
+		c, err := a.gha.Context()
+		if err != nil || c == nil {
+			return ""
+		}
+		if c.EventName != "pull_request" && c.EventName != "pull_request_target" {
+			return ""
+		}
+		pr, _ := c.Event["pull_request"].(map[string]any)
+		base, _ := pr["base"].(map[string]any)
+		sha, _ := base["sha"].(string)
+		return sha
+	}
+	return v
 }
 
 // readToken takes the github-token input, else GITHUB_TOKEN, and masks it.

@@ -21,6 +21,10 @@ type policyOptions struct {
 	noConfig     bool
 	baseline     string
 	changedSince string
+	// changedAuto says the Action chose changedSince (the pull request's
+	// base): when git cannot diff, the scan covers everything instead of
+	// failing.
+	changedAuto bool
 	// explicit records the settings given on the command line or as
 	// Action inputs: they win over the policy file.
 	explicit map[string]bool
@@ -128,6 +132,10 @@ func (o *scanOptions) selectChanged(ctx context.Context, env Env, ts []scanner.T
 		return ts, nil
 	}
 	changed, err := discover.ChangedSince(ctx, scanRoot(o.paths), ref)
+	if err != nil && o.pol.changedAuto {
+		fmt.Fprintf(env.Stderr, "modelgate: warning: cannot list the files this pull request changes (%v); scanning everything\n", err)
+		return ts, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("--changed-since %s: %w", ref, err)
 	}
