@@ -315,7 +315,9 @@ func (c *Client) http() *http.Client {
 func (c *Client) Wait(ctx context.Context, d time.Duration) error { return c.sleep(ctx, d) }
 
 // Reserve waits for the limiter's next slot.
-func (c *Client) Reserve(ctx context.Context, l *Limiter) error { return c.sleep(ctx, l.Reserve(c.now())) }
+func (c *Client) Reserve(ctx context.Context, l *Limiter) error {
+	return c.sleep(ctx, l.Reserve(c.now()))
+}
 
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if c.Sleep != nil {
