@@ -3,6 +3,7 @@ package list_test
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -77,5 +78,40 @@ func BenchmarkScanLargeModel(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestContainersListTheirFormats: the policy judges a container by what is
+// inside it, so the engine records the model formats of its members.
+func TestContainersListTheirFormats(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "pickle", "benign")
+	var targets []scanner.Target
+	for _, name := range []string{"torch-state-dict.pt", "sklearn-pipeline-compress3.joblib", "numpy-savez.npz", "plain-data-proto4.pkl"} {
+		p := filepath.Join(dir, name)
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, scanner.Target{Path: name, OSPath: p, Size: st.Size(), Wanted: true})
+	}
+	e := &scanner.Engine{Scanners: list.All()}
+	res, err := e.Run(context.Background(), targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range res.Files {
+		got[f.Path] = fmt.Sprint(f.Format, f.Contains)
+	}
+	want := map[string]string{
+		"torch-state-dict.pt":               "zip[pickle]",
+		"sklearn-pipeline-compress3.joblib": "zlib[pickle]",
+		"numpy-savez.npz":                   "zip[numpy]",
+		"plain-data-proto4.pkl":             "pickle[]",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
 	}
 }
