@@ -162,6 +162,14 @@ func TestPolicyPrecedence(t *testing.T) {
 	if r.code != 0 || doc.Gate.FailOn != "none" {
 		t.Errorf("input over config: exit %d, gate %+v", r.code, doc.Gate)
 	}
+	// Limits: the file's max-file-size skips the demo models, the flag's 0 lifts it.
+	os.WriteFile(cfg, []byte("max-file-size: 1KB\nfile-timeout: 30s\n"), 0o644)
+	if r := run(t, nil, "scan", "--config", cfg, "testdata/demo", "--format", "json"); !strings.Contains(r.stdout, `"MG0004"`) {
+		t.Errorf("config max-file-size not applied")
+	}
+	if r := run(t, nil, "scan", "--config", cfg, "--max-file-size", "0", "testdata/demo", "--format", "json"); strings.Contains(r.stdout, `"MG0004"`) {
+		t.Errorf("--max-file-size 0 did not win over the config")
+	}
 	// --no-config ignores the policy file at the root.
 	r = run(t, nil, "scan", "--no-config", "testdata/policy", "--quiet")
 	if r.code != 1 {
