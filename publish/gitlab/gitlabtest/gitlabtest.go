@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -102,11 +103,15 @@ func (s *Server) add(mr int, body string) *Note {
 	return n
 }
 
-// Notes returns copies of a merge request's notes.
+// Notes returns copies of a merge request's notes, oldest first.
 func (s *Server) Notes(mr int) []Note {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Note
+	return s.notesOf(mr)
+}
+
+func (s *Server) notesOf(mr int) []Note {
+	out := []Note{}
 	for _, n := range s.notes {
 		if n.MR == mr {
 			out = append(out, *n)
@@ -124,13 +129,7 @@ func (s *Server) Requests() []Request {
 
 // Count returns how many requests an operation received.
 func (s *Server) Count(op string) int {
-	n := 0
-	for _, r := range s.Requests() {
-		if r.Op == op {
-			n++
-		}
-	}
-	return n
+	return len(slices.DeleteFunc(s.Requests(), func(r Request) bool { return r.Op != op }))
 }
 
 var (
@@ -201,10 +200,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, mr int) {
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = max(page, 1)
 	var all []map[string]any
-	for _, n := range s.notes {
-		if n.MR == mr {
-			all = append(all, noteJSON(n))
-		}
+	for _, n := range s.notesOf(mr) {
+		all = append(all, noteJSON(&n))
 	}
 	from, to := min((page-1)*size, len(all)), min(page*size, len(all))
 	if to < len(all) {
