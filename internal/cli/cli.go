@@ -39,9 +39,13 @@ Usage:
   modelgate config check [--config FILE] [PATH]
                                      validate the policy file (.modelgate.yml)
   modelgate config schema            print the policy file's JSON Schema
+  modelgate merge [flags] REPORT...  join the JSON reports (or SARIF logs) of a scan split
+                                     with --shard I/N into the report of the whole scan
   modelgate rules [--format text|json|markdown]
                                      print the rule catalogue
   modelgate version                  print the version and commit
+  modelgate dev fake-vendor NAME [--addr HOST:PORT]
+                                     run a fake remote-engine vendor API for trials
 
 Run 'modelgate scan --help' for the scan flags.
 Exit codes: 0 nothing at or above --fail-on, 1 blocking findings, 2 error.
@@ -67,8 +71,16 @@ func Run(ctx context.Context, args []string, env Env) int {
 		if err == nil {
 			return code
 		}
+	case "merge":
+		var code int
+		code, err = runMerge(ctx, args[1:], env)
+		if err == nil {
+			return code
+		}
 	case "rules":
 		err = runRules(args[1:], env)
+	case "dev":
+		err = runDev(ctx, args[1:], env)
 	case "baseline":
 		err = runBaseline(ctx, args[1:], env)
 	case "config":
