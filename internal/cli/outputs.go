@@ -2,18 +2,23 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
+	"github.com/modelgate/modelgate/inventory"
 	"github.com/modelgate/modelgate/report"
+	"github.com/modelgate/modelgate/report/cyclonedx"
+	"github.com/modelgate/modelgate/report/gitlab"
 	"github.com/modelgate/modelgate/report/jsonreport"
 	"github.com/modelgate/modelgate/report/text"
 	"github.com/modelgate/modelgate/sarif"
 )
 
 // outputFormats are the --format values.
-var outputFormats = []string{"text", "json", "sarif"}
+var outputFormats = []string{"text", "json", "sarif", "gitlab-sast", "codequality", "cyclonedx"}
 
 // output is one rendering of the report to one destination ("" = stdout).
 type output struct {
@@ -26,7 +31,8 @@ type output struct {
 // unless stdout already carries another format or --quiet is set.
 func (o *scanOptions) outputs() []output {
 	outs := []output{{o.format, o.output}}
-	for _, extra := range []output{{"sarif", o.sarifFile}, {"json", o.jsonFile}, {"text", o.textFile}} {
+	for _, extra := range []output{{"sarif", o.sarifFile}, {"json", o.jsonFile}, {"text", o.textFile},
+		{"gitlab-sast", o.ci.gitlabSAST.path}, {"codequality", o.ci.codequality.path}, {"cyclonedx", o.ci.cyclonedx}} {
 		if extra.path != "" {
 			outs = append(outs, extra)
 		}
@@ -44,8 +50,17 @@ func (o *scanOptions) outputs() []output {
 }
 
 func (o *scanOptions) writeOutputs(rep *report.Report, env Env) error {
-	for _, out := range o.outputs() {
-		if err := o.writeOutput(out, rep, env); err != nil {
+	outs := o.outputs()
+	var models []inventory.Model
+	if slices.ContainsFunc(outs, func(out output) bool { return out.format == "cyclonedx" }) {
+		// The BOM needs hashes and tensors, which the scan does not compute.
+		var err error
+		if models, err = o.ci.inventory(context.Background(), rep); err != nil {
+			return err
+		}
+	}
+	for _, out := range outs {
+		if err := o.writeOutput(out, rep, models, env); err != nil {
 			return err
 		}
 	}
@@ -58,13 +73,13 @@ func (o *scanOptions) writeOutputs(rep *report.Report, env Env) error {
 	return nil
 }
 
-func (o *scanOptions) writeOutput(out output, rep *report.Report, env Env) error {
+func (o *scanOptions) writeOutput(out output, rep *report.Report, models []inventory.Model, env Env) error {
 	w, closeFn, err := openOutput(out.path, env.Stdout)
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriter(w)
-	err = render(bw, out.format, rep, o.useColor(env, out))
+	err = render(bw, out.format, rep, models, o.useColor(env, out))
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -84,12 +99,19 @@ func destination(path string) string {
 	return " to " + path
 }
 
-func render(w io.Writer, format string, rep *report.Report, color bool) error {
+// render writes one format; models is the inventory for the BOM.
+func render(w io.Writer, format string, rep *report.Report, models []inventory.Model, color bool) error {
 	switch format {
 	case "sarif":
 		return sarif.Write(w, rep)
 	case "json":
 		return jsonreport.Write(w, rep)
+	case "gitlab-sast":
+		return gitlab.WriteSAST(w, rep)
+	case "codequality":
+		return gitlab.WriteCodeQuality(w, rep)
+	case "cyclonedx":
+		return cyclonedx.Write(w, rep, models)
 	default:
 		return text.Write(w, rep, text.Options{Color: color})
 	}

@@ -4,54 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/modelgate/modelgate/inventory"
 	"github.com/modelgate/modelgate/policy"
 	"github.com/modelgate/modelgate/report"
 	"github.com/modelgate/modelgate/report/cyclonedx"
+	"github.com/modelgate/modelgate/report/cyclonedx/cdxtest"
 	"github.com/modelgate/modelgate/scanner"
 	"github.com/modelgate/modelgate/scanner/format"
 )
-
-// Validate checks a BOM against the vendored CycloneDX 1.6 schema, with
-// the SPDX and JSF schemas it refers to.
-func Validate(t *testing.T, data []byte) {
-	t.Helper()
-	c := jsonschema.NewCompiler()
-	for _, name := range []string{"spdx.schema.json", "jsf-0.82.schema.json"} {
-		f, err := os.Open(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.AddResource("http://cyclonedx.org/schema/"+name, doc); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sch, err := c.Compile(filepath.Join("testdata", "cyclonedx-1.6.schema.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sch.Validate(inst); err != nil {
-		t.Fatalf("not a valid CycloneDX 1.6 BOM: %v", err)
-	}
-}
 
 func sample(t *testing.T) (*report.Report, []inventory.Model) {
 	t.Helper()
@@ -84,7 +50,7 @@ func TestBOMIsValidCycloneDX16(t *testing.T) {
 	if err := cyclonedx.Write(&buf, rep, models); err != nil {
 		t.Fatal(err)
 	}
-	Validate(t, buf.Bytes())
+	cdxtest.Validate(t, buf.Bytes())
 
 	var bom cdx.BOM
 	if err := json.Unmarshal(buf.Bytes(), &bom); err != nil {
@@ -137,7 +103,7 @@ func TestBOMWithoutModelsIsValid(t *testing.T) {
 	if err := cyclonedx.Write(&buf, rep, nil); err != nil {
 		t.Fatal(err)
 	}
-	Validate(t, buf.Bytes())
+	cdxtest.Validate(t, buf.Bytes())
 }
 
 func TestTensorListIsCapped(t *testing.T) {
