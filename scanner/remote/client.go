@@ -347,6 +347,22 @@ func (c *Client) Poll(ctx context.Context, interval time.Duration, check func(ct
 	}
 }
 
+// PollJSON makes an idempotent call every interval, decoding each answer
+// into a fresh T, until done says the job is over (or fails), an answer
+// cannot be had, or ctx ends.
+func PollJSON[T any](ctx context.Context, c *Client, call Call, interval time.Duration, done func(*T) (bool, error)) (*T, error) {
+	call.Idempotent = true
+	var last *T
+	err := c.Poll(ctx, interval, func(ctx context.Context) (bool, error) {
+		last = new(T)
+		if err := c.JSON(ctx, call, last); err != nil {
+			return false, err
+		}
+		return done(last)
+	})
+	return last, err
+}
+
 // JSON makes the call and decodes its answer into out (see Decode).
 func (c *Client) JSON(ctx context.Context, call Call, out any) error {
 	resp, err := c.Do(ctx, call)
@@ -393,6 +409,14 @@ func Decode(body []byte, out any) error {
 		}
 	}
 	return nil
+}
+
+// Malformed is the error of an answer that decoded but lacks what the
+// call needs (no scan id, an answer about another item).
+func (c *Client) Malformed(call Call, format string, args ...any) error {
+	e := c.errorFor(call)
+	e.Err = fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+	return c.masked(e)
 }
 
 // envelopeError is a 2xx answer that says {"success": false}.

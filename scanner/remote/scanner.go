@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -182,8 +181,7 @@ func (st *stats) summary(name string, policy Failure) string {
 	if st.notSent > 0 {
 		fmt.Fprintf(&b, "; %d not sent (%s)", st.notSent, policy)
 	}
-	elapsed := cmp.Or(st.last.Sub(st.first), 0)
-	fmt.Fprintf(&b, "; %s", elapsed.Round(100*time.Millisecond))
+	fmt.Fprintf(&b, "; %s", st.last.Sub(st.first).Round(100*time.Millisecond))
 	for _, n := range st.notes {
 		b.WriteString("\n  " + n)
 	}

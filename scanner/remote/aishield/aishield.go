@@ -150,7 +150,7 @@ func (e *Engine) upload(ctx context.Context, name string, target presigned, z *z
 		return fmt.Errorf("%s: upload %s: the 10-minute upload window has closed", Vendor, name)
 	}
 	if target.URL == "" {
-		return &remote.Error{Vendor: Vendor, Call: "upload " + name, Method: http.MethodPost, Path: "-", Err: fmt.Errorf("%w: no presigned URL", remote.ErrMalformed)}
+		return e.client.Malformed(remote.Call{Name: "register model", Method: http.MethodPost}, "no presigned URL for the %s", name)
 	}
 	body, err := remote.NewMultipart(target.formFields(), "file", name+".zip", z, z.size)
 	if err != nil {
@@ -165,17 +165,13 @@ func (e *Engine) upload(ctx context.Context, name string, target presigned, z *z
 
 // wait polls job_status_detailed until the job ends.
 func (e *Engine) wait(ctx context.Context, jobID string) (jobStatus, error) {
-	var st jobStatus
-	call := remote.Call{Name: "poll job", Method: http.MethodGet, Path: "/job_status_detailed", Idempotent: true,
+	call := remote.Call{Name: "poll job", Method: http.MethodGet, Path: "/job_status_detailed",
 		Query: url.Values{"job_id": {jobID}}} // Encode escapes +, / and = of the Fernet-style id
-	err := e.client.Poll(ctx, e.cfg.PollInterval, func(ctx context.Context) (bool, error) {
-		st = jobStatus{}
-		if err := e.client.JSON(ctx, call, &st); err != nil {
-			return false, err
-		}
-		return st.done(e.cfg)
-	})
-	return st, err
+	st, err := remote.PollJSON(ctx, e.client, call, e.cfg.PollInterval, func(s *jobStatus) (bool, error) { return s.done(e.cfg) })
+	if st == nil {
+		return nil, err
+	}
+	return *st, err
 }
 
 // report downloads the JSON vulnerability report.
@@ -188,8 +184,7 @@ func (e *Engine) report(ctx context.Context, jobID string) (any, error) {
 	}
 	var report any
 	if err := json.Unmarshal(resp.Body, &report); err != nil {
-		return nil, &remote.Error{Vendor: Vendor, Call: call.Name, Method: call.Method, Path: call.Path, Status: resp.Status,
-			Err: fmt.Errorf("%w: %v", remote.ErrMalformed, err)}
+		return nil, e.client.Malformed(call, "%v", err)
 	}
 	return report, nil
 }

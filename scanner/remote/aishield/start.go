@@ -3,7 +3,6 @@ package aishield
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"maps"
 	"net/http"
 	"os"
@@ -47,7 +46,7 @@ func (e *Engine) startSupplyChain(ctx context.Context, artifact *zipFile) (job, 
 	}
 	registered := time.Now()
 	if reg.ModelID == "" {
-		return job{}, malformed(call, "no model_id")
+		return job{}, e.client.Malformed(call, "no model_id")
 	}
 	if err := e.upload(ctx, "model", reg.ArtifactPath, artifact, registered); err != nil {
 		return job{}, err
@@ -70,7 +69,7 @@ func (e *Engine) startModelAnalysis(ctx context.Context, artifact *zipFile) (job
 	}
 	registered := time.Now()
 	if reg.ModelID == "" {
-		return job{}, malformed(call, "no model_id")
+		return job{}, e.client.Malformed(call, "no model_id")
 	}
 	if err := e.upload(ctx, "model", reg.URLs["model_upload_url"], artifact, registered); err != nil {
 		return job{}, err
@@ -111,7 +110,7 @@ func (e *Engine) startJob(ctx context.Context, call remote.Call) (job, error) {
 		return job{}, err
 	}
 	if out.JobID == "" {
-		return job{}, malformed(call, "no job_id")
+		return job{}, e.client.Malformed(call, "no job_id")
 	}
 	return job{id: out.JobID, link: cmp.Or(out.DashboardLink, out.MonitorLink)}, nil
 }
@@ -120,10 +119,6 @@ func (e *Engine) startJob(ctx context.Context, call remote.Call) (job, error) {
 type job struct {
 	id   string
 	link string // the dashboard (older APIs: monitor) link
-}
-
-func malformed(call remote.Call, why string) error {
-	return &remote.Error{Vendor: Vendor, Call: call.Name, Method: call.Method, Path: call.Path, Err: fmt.Errorf("%w: %s", remote.ErrMalformed, why)}
 }
 
 // openZip opens a local ZIP for upload.

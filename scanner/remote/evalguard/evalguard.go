@@ -168,7 +168,7 @@ func (e *Engine) upload(ctx context.Context, in *scanner.Input) (string, error) 
 	}
 	id := cmp.Or(out.ModelID, out.ModelIDCamel, out.ID)
 	if id == "" {
-		return "", e.malformed(call, "no model_id in the upload answer")
+		return "", e.client.Malformed(call, "no model_id in the upload answer")
 	}
 	return id, nil
 }
@@ -188,13 +188,9 @@ func (e *Engine) submit(ctx context.Context, modelID string, types []string) (st
 	}
 	id := cmp.Or(out.ScanID, out.ScanIDCamel, out.ID)
 	if id == "" {
-		return "", e.malformed(call, "no scan_id in the answer")
+		return "", e.client.Malformed(call, "no scan_id in the answer")
 	}
 	return id, nil
-}
-
-func (e *Engine) malformed(call remote.Call, why string) error {
-	return &remote.Error{Vendor: Vendor, Call: call.Name, Method: call.Method, Path: call.Path, Err: fmt.Errorf("%w: %s", remote.ErrMalformed, why)}
 }
 
 // scanTypes are the configured ones, or those that fit the format; ml-bom
@@ -220,17 +216,8 @@ func (e *Engine) scanTypes(s format.Sniff) []string {
 
 // wait polls the scan until its status is terminal.
 func (e *Engine) wait(ctx context.Context, scanID string) (*result, error) {
-	var res result
-	call := remote.Call{Name: "poll scan", Method: http.MethodGet, Idempotent: true,
-		Path: remote.Expand(e.cfg.PollPath, map[string]string{"scan_id": scanID})}
-	err := e.client.Poll(ctx, e.cfg.PollInterval, func(ctx context.Context) (bool, error) {
-		res = result{}
-		if err := e.client.JSON(ctx, call, &res); err != nil {
-			return false, err
-		}
-		return res.done()
-	})
-	return &res, err
+	call := remote.Call{Name: "poll scan", Method: http.MethodGet, Path: remote.Expand(e.cfg.PollPath, map[string]string{"scan_id": scanID})}
+	return remote.PollJSON(ctx, e.client, call, e.cfg.PollInterval, (*result).done)
 }
 
 // saveAttestation writes the scan's CycloneDX attestation and says so.

@@ -138,8 +138,7 @@ func (e *Engine) Scan(ctx context.Context, in *scanner.Input) (remote.Report, er
 	}
 	id := cmp.Or(out.UUID, out.ID)
 	if id == "" {
-		return remote.Report{Sent: true}, &remote.Error{Vendor: Vendor, Call: call.Name, Method: call.Method, Path: call.Path,
-			Err: fmt.Errorf("%w: no scan uuid", remote.ErrMalformed)}
+		return remote.Report{Sent: true}, e.client.Malformed(call, "no scan uuid")
 	}
 	res, err := e.wait(ctx, id)
 	if err != nil {
@@ -186,14 +185,6 @@ func (e *Engine) submission(path string) (map[string]any, error) {
 
 // wait polls the scan until its outcome is no longer PENDING.
 func (e *Engine) wait(ctx context.Context, id string) (*result, error) {
-	var res result
-	call := remote.Call{Name: "poll scan", Method: http.MethodGet, Path: e.path("/{version}/scans/") + id, Idempotent: true}
-	err := e.client.Poll(ctx, e.cfg.PollInterval, func(ctx context.Context) (bool, error) {
-		res = result{}
-		if err := e.client.JSON(ctx, call, &res); err != nil {
-			return false, err
-		}
-		return res.done()
-	})
-	return &res, err
+	call := remote.Call{Name: "poll scan", Method: http.MethodGet, Path: e.path("/{version}/scans/") + id}
+	return remote.PollJSON(ctx, e.client, call, e.cfg.PollInterval, (*result).done)
 }

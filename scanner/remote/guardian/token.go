@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -52,7 +51,7 @@ func (t *tokens) get(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if out.AccessToken == "" {
-		return "", fmt.Errorf("%w: no access_token in the token answer", remote.ErrMalformed)
+		return "", t.client.Malformed(call, "no access_token")
 	}
 	t.client.Secrets.Add(out.AccessToken)
 	t.token, t.expires = out.AccessToken, expiry(out.AccessToken, out.ExpiresIn)

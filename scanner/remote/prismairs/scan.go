@@ -42,7 +42,7 @@ func (e *Engine) scanSync(ctx context.Context, items []*item) error {
 		if err := e.client.JSON(ctx, call, &it.result); err != nil {
 			return err
 		}
-		if err := checkResult(call, it); err != nil {
+		if err := checkResult(e.client, call, it); err != nil {
 			return err
 		}
 	}
@@ -50,12 +50,12 @@ func (e *Engine) scanSync(ctx context.Context, items []*item) error {
 }
 
 // checkResult rejects an answer that is not about the item sent.
-func checkResult(call remote.Call, it *item) error {
+func checkResult(c *remote.Client, call remote.Call, it *item) error {
 	switch {
 	case it.result.Action == "" && it.result.Category == "":
-		return &remote.Error{Vendor: Vendor, Call: call.Name, Method: call.Method, Path: call.Path, Err: fmt.Errorf("%w: no category or action", remote.ErrMalformed)}
+		return c.Malformed(call, "no category or action")
 	case it.result.TrID != "" && it.result.TrID != it.trID:
-		return &remote.Error{Vendor: Vendor, Call: call.Name, Method: call.Method, Path: call.Path, Err: fmt.Errorf("%w: answer for tr_id %q, sent %q", remote.ErrMalformed, it.result.TrID, it.trID)}
+		return c.Malformed(call, "answer for tr_id %q, sent %q", it.result.TrID, it.trID)
 	}
 	return nil
 }
@@ -84,7 +84,7 @@ func (e *Engine) scanAsync(ctx context.Context, items []*item) error {
 			return err
 		}
 		if out.ScanID == "" {
-			return &remote.Error{Vendor: Vendor, Call: call.Name, Method: call.Method, Path: call.Path, Err: fmt.Errorf("%w: no scan_id", remote.ErrMalformed)}
+			return e.client.Malformed(call, "no scan_id")
 		}
 		scanIDs = append(scanIDs, out.ScanID)
 		for j, it := range batch {
@@ -123,7 +123,7 @@ func (e *Engine) pollResults(ctx context.Context, scanIDs []string, byKey map[ba
 					continue
 				}
 				it.result = r.Result
-				if err := checkResult(call, it); err != nil {
+				if err := checkResult(e.client, call, it); err != nil {
 					return err
 				}
 				pending--
