@@ -223,8 +223,10 @@ func mergedGate(docs []*jsonreport.Document, o *scanOptions, fs *flag.FlagSet) (
 func mergeReports(docs []*jsonreport.Document, gate policy.Gate) *report.Report {
 	res := &scanner.Result{StartedAt: docs[0].StartedAt, FinishedAt: docs[0].FinishedAt, Findings: []scanner.Finding{}, Errors: []scanner.FileError{}}
 	files := map[string]bool{}
-	hidden := 0
-	for _, d := range docs {
+	hidden, disabled := 0, 0
+	var suppressed []policy.Suppressed
+	notes := make([][]policy.Note, len(docs))
+	for i, d := range docs {
 		res.StartedAt = minTime(res.StartedAt, d.StartedAt)
 		if d.FinishedAt.After(res.FinishedAt) {
 			res.FinishedAt = d.FinishedAt
@@ -242,8 +244,15 @@ func mergeReports(docs []*jsonreport.Document, gate policy.Gate) *report.Report 
 		res.Errors = append(res.Errors, d.Errors...)
 		res.FilesSniffed += d.Summary.FilesSniffed
 		hidden += d.Summary.NotReported
+		disabled += d.Policy.Disabled
+		for _, sp := range d.Suppressed {
+			suppressed = append(suppressed, policy.Suppressed{Finding: sp.Finding, Kind: sp.Kind, Justification: sp.Justification, Expires: sp.Expires})
+		}
+		notes[i] = d.Policy.Notes
 	}
 	scanner.SortFindings(res.Findings)
+	// A file's findings come from one shard, in order: sorting by file is enough.
+	slices.SortStableFunc(suppressed, func(a, b policy.Suppressed) int { return cmp.Compare(a.Finding.Location.Path, b.Finding.Location.Path) })
 	slices.SortStableFunc(res.Files, func(a, b scanner.FileStatus) int { return cmp.Compare(a.Path, b.Path) })
 	slices.SortStableFunc(res.Errors, func(a, b scanner.FileError) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Member, b.Member), cmp.Compare(a.Message, b.Message))
@@ -253,7 +262,65 @@ func mergeReports(docs []*jsonreport.Document, gate policy.Gate) *report.Report 
 	}
 	d := policy.Evaluate(res, gate)
 	d.Hidden += hidden
-	return &report.Report{Tool: docs[0].Tool, Result: res, Decision: d}
+	d.Disabled = disabled
+	d.Suppressed = append(d.Suppressed, suppressed...)
+	d.BaselineUsed = docs[0].Policy.Baseline != ""
+	d.Notes = append(d.Notes, mergeNotes(notes, func(n policy.Note) string { return fmt.Sprintf("%s:%d", n.File, n.Line) },
+		func(n policy.Note) string { return n.Level + " " + n.Message })...)
+	return &report.Report{Tool: docs[0].Tool, Result: res, Decision: d,
+		ConfigPath: docs[0].Policy.Config, BaselinePath: docs[0].Policy.Baseline}
+}
+
+// mergeNotes joins the shards' policy notes (about the policy file, not
+// about files). Each shard judged the whole policy file against its own
+// files, so a note stands for the whole scan only where every shard has a
+// note at that place of the policy file: a suppression stale in every
+// shard is stale; one that matched in some shard is not. Where the shards
+// disagree (an expired suppression that "counts again" in one shard and
+// "matches no finding" in the others), the notes that say a shard matched
+// nothing are dropped: another shard did match. Places keep the first
+// shard's order.
+//
+// The policy package has no structured "matched nothing" flag on a note, so
+// this recognises its wording (noMatch); a structured flag would be better.
+// noMatch is how policy notes say a suppression matched no finding.
+const noMatch = "matches no finding"
+
+func mergeNotes[T any](shards [][]T, place, text func(T) string) []T {
+	var out []T
+	done := map[string]bool{}
+	for _, n := range shards[0] {
+		at := place(n)
+		if done[at] {
+			continue
+		}
+		done[at] = true
+		byText, order := map[string]T{}, []string{}
+		everywhere := true
+		for _, notes := range shards {
+			seen := map[string]bool{}
+			for _, m := range notes {
+				if place(m) != at || seen[text(m)] {
+					continue
+				}
+				seen[text(m)] = true
+				if _, ok := byText[text(m)]; !ok {
+					order = append(order, text(m))
+					byText[text(m)] = m
+				}
+			}
+			everywhere = everywhere && len(seen) > 0
+		}
+		if !everywhere {
+			continue
+		}
+		for _, t := range order {
+			if len(order) == 1 || !strings.Contains(t, noMatch) {
+				out = append(out, byText[t])
+			}
+		}
+	}
+	return out
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -379,8 +446,9 @@ func mergeResults(runs []*gosarif.Run, rules []*gosarif.ReportingDescriptor) []*
 	for _, r := range runs {
 		results = append(results, r.Results...)
 	}
+	// Reported results come first, then the suppressed ones, each by file.
 	slices.SortStableFunc(results, func(a, b *gosarif.Result) int {
-		return cmp.Compare(locationPath(a.Locations), locationPath(b.Locations))
+		return cmp.Or(cmp.Compare(min(len(a.Suppressions), 1), min(len(b.Suppressions), 1)), cmp.Compare(locationPath(a.Locations), locationPath(b.Locations)))
 	})
 	for _, res := range results {
 		if i, ok := index[deref(res.RuleID)]; ok {
@@ -395,21 +463,46 @@ func mergeResults(runs []*gosarif.Run, rules []*gosarif.ReportingDescriptor) []*
 func mergeInvocations(runs []*gosarif.Run) (*gosarif.Invocation, int) {
 	ok, code := true, 0
 	notes := []*gosarif.Notification{}
+	var config [][]*gosarif.Notification
 	for _, r := range runs {
+		var cfg []*gosarif.Notification
 		for _, inv := range r.Invocations {
 			ok = ok && (inv.ExecutionSuccessful == nil || *inv.ExecutionSuccessful)
 			if inv.ExitCode != nil {
 				code = max(code, *inv.ExitCode)
 			}
 			notes = append(notes, inv.ToolExecutionNotifications...)
+			cfg = append(cfg, inv.ToolConfigurationNotifications...)
 		}
+		config = append(config, cfg)
 	}
 	slices.SortStableFunc(notes, func(a, b *gosarif.Notification) int {
 		return cmp.Compare(locationPath(a.Locations), locationPath(b.Locations))
 	})
 	inv := gosarif.NewInvocation().WithExecutionSuccessful(ok).WithExitCode(code)
 	inv.ToolExecutionNotifications = notes
+	if merged := mergeNotes(config, notificationPlace, notificationText); len(merged) > 0 {
+		inv.ToolConfigurationNotifications = merged
+	}
 	return inv, code
+}
+
+// notificationPlace is where a configuration notification points: the
+// policy file and line.
+func notificationPlace(n *gosarif.Notification) string {
+	line := 0
+	if len(n.Locations) > 0 && n.Locations[0].PhysicalLocation != nil && n.Locations[0].PhysicalLocation.Region != nil && n.Locations[0].PhysicalLocation.Region.StartLine != nil {
+		line = *n.Locations[0].PhysicalLocation.Region.StartLine
+	}
+	return fmt.Sprintf("%s:%d", locationPath(n.Locations), line)
+}
+
+func notificationText(n *gosarif.Notification) string {
+	text := ""
+	if n.Message != nil {
+		text = deref(n.Message.Text)
+	}
+	return n.Level + " " + text
 }
 
 // locationPath is the report path of the first location: the artifact

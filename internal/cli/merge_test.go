@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/modelgate/modelgate/policy"
+	"github.com/modelgate/modelgate/report/jsonreport"
 )
 
 // stripTimes removes what legitimately differs between a full scan and
@@ -146,5 +151,34 @@ func TestMergeErrors(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%s: exit %d, stderr %q; want 2 and %q", name, r.code, r.stderr, tc.want)
 		}
+	}
+}
+
+// TestMergeKeepsPolicyOutcomes: suppressed findings, disabled rules and
+// expired-suppression notes survive the merge. Stale-suppression notes
+// need the whole repository, so shards (partial scans) do not write them
+// and the merge cannot either.
+func TestMergeKeepsPolicyOutcomes(t *testing.T) {
+	repoRoot(t)
+	full, code, shards := shardTree(t, 3, nil, "testdata/policy")
+	r := run(t, nil, append([]string{"merge", "--format", "json"}, shards["json"]...)...)
+	if r.code != code {
+		t.Errorf("exit %d, full scan %d", r.code, code)
+	}
+	decode := func(s string) jsonreport.Document {
+		var d jsonreport.Document
+		if err := json.Unmarshal([]byte(s), &d); err != nil {
+			t.Fatal(err)
+		}
+		d.StartedAt, d.FinishedAt, d.DurationMS = time.Time{}, time.Time{}, 0
+		return d
+	}
+	want, got := decode(full["json"]), decode(r.stdout)
+	want.Policy.Notes = slices.DeleteFunc(want.Policy.Notes, func(n policy.Note) bool { return strings.Contains(n.Message, "(stale)") })
+	if len(want.Suppressed) == 0 || want.Policy.Disabled == 0 || len(want.Policy.Notes) == 0 {
+		t.Fatalf("the fixture no longer exercises the policy: %+v", want.Policy)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("merged policy outcome differs (-full +merged):\n%s", diff)
 	}
 }
