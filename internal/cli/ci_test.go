@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/modelgate/modelgate/publish/gitlab/gitlabtest"
 	"github.com/modelgate/modelgate/report/cyclonedx/cdxtest"
 )
@@ -221,5 +223,56 @@ func TestShardInGitHubActionsLeavesPublishingToMerge(t *testing.T) {
 	r := run(t, map[string]string{"INPUT_SARIF-FILE": sarifPath}, "scan", "--github", "--shard", "1/2", "testdata/clean")
 	if !strings.Contains(r.stderr, "left to the job that runs modelgate merge") {
 		t.Errorf("stderr %q", r.stderr)
+	}
+}
+
+// TestGitLabTemplate: the CI template uses the image with an empty
+// entrypoint, publishes the reports where modelgate writes them, keeps
+// them when the gate fails, and passes only flags that exist.
+func TestGitLabTemplate(t *testing.T) {
+	root := repoRoot(t)
+	var tpl map[string]struct {
+		Image struct {
+			Name       string
+			Entrypoint []string
+		}
+		Parallel  int
+		Script    []string
+		Artifacts struct {
+			When    string
+			Reports map[string]string
+			Paths   []string
+		}
+	}
+	data := mustRead(t, filepath.Join(root, "ci", "gitlab", "modelgate.gitlab-ci.yml"))
+	if err := yaml.Unmarshal(data, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	help := run(t, nil, "scan", "--help").stderr
+	flagRE := regexp.MustCompile(`--([a-z-]+)`)
+	for _, name := range []string{"modelgate_sast", ".modelgate_shard", ".modelgate_merge"} {
+		job, ok := tpl[name]
+		if !ok {
+			t.Fatalf("template lacks %s", name)
+		}
+		if job.Image.Name != "$MODELGATE_IMAGE" || len(job.Image.Entrypoint) != 1 || job.Image.Entrypoint[0] != "" || job.Artifacts.When != "always" {
+			t.Errorf("%s: image %+v, artifacts when %q", name, job.Image, job.Artifacts.When)
+		}
+		if name != ".modelgate_shard" && (job.Artifacts.Reports["sast"] != "gl-sast-report.json" || job.Artifacts.Reports["codequality"] != "gl-code-quality-report.json") {
+			t.Errorf("%s: reports %v", name, job.Artifacts.Reports)
+		}
+		for _, line := range job.Script {
+			for _, m := range flagRE.FindAllStringSubmatch(line, -1) {
+				if !strings.Contains(help, "-"+m[1]+" ") && !strings.Contains(help, "-"+m[1]+"\n") {
+					t.Errorf("%s uses --%s, which scan does not know", name, m[1])
+				}
+			}
+		}
+	}
+	if tpl[".modelgate_shard"].Parallel < 2 || !strings.Contains(tpl[".modelgate_merge"].Script[0], "modelgate merge") {
+		t.Errorf("sharded jobs: %+v", tpl[".modelgate_shard"])
+	}
+	if !bytes.Contains(mustRead(t, filepath.Join(root, "ci", "gitlab", "example.gitlab-ci.yml")), []byte("ci/gitlab/modelgate.gitlab-ci.yml")) {
+		t.Error("the example does not include the template")
 	}
 }
