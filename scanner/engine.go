@@ -132,6 +132,7 @@ func finish(res *Result) {
 	slices.SortStableFunc(res.Errors, func(a, b FileError) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Member, b.Member), cmp.Compare(a.Message, b.Message))
 	})
+	res.Findings = mergeEngines(res.Findings)
 	SortFindings(res.Findings)
 	AssignFingerprints(res.Findings)
 	if res.Findings == nil {
@@ -144,6 +145,39 @@ func finish(res *Result) {
 		res.Errors = []FileError{}
 	}
 	res.FinishedAt = time.Now()
+}
+
+// sameFinding is what makes two findings the same: rule, exact location
+// and evidence (the wording of the message may differ between engines).
+type sameFinding struct {
+	rule, evidence string
+	loc            Location
+	offset         int64
+}
+
+// mergeEngines keeps one of the findings that several engines (the
+// embedded one and remote ones) reported identically, tagged with every
+// engine that found it ("embedded/pickle+remote/x") at the highest of
+// their severities. Repeats from one engine stay: they are distinct
+// occurrences, numbered by their fingerprints.
+func mergeEngines(fs []Finding) []Finding {
+	first := map[sameFinding]int{}
+	out := fs[:0:0]
+	for _, f := range fs {
+		k := sameFinding{rule: f.RuleID, evidence: f.Evidence, loc: f.Location, offset: offsetOf(f.Location)}
+		k.loc.ByteOffset = nil
+		i, seen := first[k]
+		if !seen || slices.Contains(strings.Split(out[i].Engine, "+"), f.Engine) {
+			if !seen {
+				first[k] = len(out)
+			}
+			out = append(out, f)
+			continue
+		}
+		out[i].Engine += "+" + f.Engine
+		out[i].Severity = max(out[i].Severity, f.Severity)
+	}
+	return out
 }
 
 func (e *Engine) scanTarget(ctx context.Context, limits Limits, t Target) fileOutcome {

@@ -2,6 +2,7 @@ package scanner_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +53,44 @@ func TestEngineGivesTimeBudgetedScannersTheirOwnBudget(t *testing.T) {
 				t.Fatalf("findings = %v, want one %s", rulesOf(res.Findings), tc.wantID)
 			}
 		})
+	}
+}
+
+// TestEngineMergesOnlyIdenticalFindingsAcrossEngines: two engines that
+// report the same rule at the same place with the same evidence give one
+// finding tagged with both; anything else stays apart.
+func TestEngineMergesOnlyIdenticalFindingsAcrossEngines(t *testing.T) {
+	_, targets := writeFiles(t, map[string]string{"a.txt": "x"})
+	report := func(name string, sev scanner.Severity, evidence ...string) scanner.Scanner {
+		return &fakeScanner{name: name, accept: acceptText, scan: func(_ context.Context, in *scanner.Input) ([]scanner.Finding, error) {
+			var fs []scanner.Finding
+			for _, e := range evidence {
+				f := in.Finding("MG0002", "seen by "+name, e)
+				f.Location.StartLine, f.Severity = 1, sev
+				fs = append(fs, f)
+			}
+			return fs, nil
+		}}
+	}
+	e := &scanner.Engine{Scanners: []scanner.Scanner{
+		report("embedded/x", scanner.SeverityLow, "same", "same", "embedded only"),
+		report("remote/y", scanner.SeverityHigh, "same", "remote only"),
+	}}
+	res, err := e.Run(context.Background(), targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.Evidence+" "+f.Engine+" "+f.Severity.String()+" "+f.Fingerprint[17:])
+	}
+	want := []string{
+		"embedded only embedded/x low 1",
+		"same embedded/x+remote/y high 1", // merged, at the higher severity
+		"same embedded/x low 2",           // a repeat from one engine stays
+		"remote only remote/y high 1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/modelgate/modelgate/policy"
 	"github.com/modelgate/modelgate/report"
 	"github.com/modelgate/modelgate/scanner"
 	"github.com/modelgate/modelgate/scanner/list"
@@ -50,7 +49,6 @@ type engineOptions struct {
 	inputErr error
 	secrets  remote.Secrets
 	remotes  []*remote.Scanner
-	selected []string
 }
 
 // register adds the engine flags to the scan command.
@@ -140,7 +138,6 @@ func (e *engineOptions) scanners(env Env) ([]scanner.Scanner, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.selected = selected
 	failure, err := remote.ParseFailure(e.failure)
 	if err != nil {
 		return nil, fmt.Errorf("--remote-failure %w: %w", err, errUsage)
@@ -237,26 +234,11 @@ func (e *engineOptions) vendor(name string, env Env, t remote.Transport) (remote
 
 func (e *engineOptions) flagSet(name string) bool { return e.fs != nil && flagWasSet(e.fs, name) }
 
-// finish runs after the scan, before the outputs are written: findings
-// that several engines reported are merged, secrets are masked once more,
-// the gate is applied again, and each remote engine prints its summary.
-func (e *engineOptions) finish(_ context.Context, env Env, rep *report.Report) {
-	if len(e.remotes) == 0 {
-		return
-	}
-	res := rep.Result
-	if len(e.selected) > 1 {
-		res.Findings = remote.Merge(res.Findings)
-		scanner.AssignFingerprints(res.Findings)
-	}
-	for i := range res.Findings {
-		res.Findings[i].Message = e.secrets.Mask(res.Findings[i].Message)
-		res.Findings[i].Evidence = e.secrets.Mask(res.Findings[i].Evidence)
-	}
-	for i := range res.Errors {
-		res.Errors[i].Message = e.secrets.Mask(res.Errors[i].Message)
-	}
-	rep.Decision = policy.Evaluate(res, rep.Decision.Gate)
+// finish runs after the scan, before the outputs are written: each
+// remote engine prints its one-line summary. (Findings that several
+// engines report identically are merged by the engine itself, and remote
+// findings are masked before the engine sees them.)
+func (e *engineOptions) finish(_ context.Context, env Env, _ *report.Report) {
 	w := e.secrets.Writer(env.Stderr)
 	for _, r := range e.remotes {
 		io.WriteString(w, r.Summary()+"\n")

@@ -114,25 +114,6 @@ func TestAcceptsTopLevelFilesOnly(t *testing.T) {
 	}
 }
 
-func TestMerge(t *testing.T) {
-	f := func(rule, engine, evidence string, line int) scanner.Finding {
-		return scanner.Finding{RuleID: rule, Engine: engine, Evidence: evidence, Severity: scanner.SeverityMedium,
-			Location: scanner.Location{Path: "a.txt", StartLine: line}}
-	}
-	high := f("MG5004", "remote/x", "e", 1)
-	high.Severity = scanner.SeverityHigh
-	got := remote.Merge([]scanner.Finding{
-		f("MG5004", "embedded/prompt", "e", 1),
-		high,                                   // same rule, place and evidence: merged
-		f("MG5004", "embedded/prompt", "e", 1), // a repeat from one engine: kept
-		f("MG5004", "remote/x", "other", 1),    // other evidence: kept
-		f("MG5004", "remote/x", "e", 2),        // other line: kept
-	})
-	if len(got) != 4 || got[0].Engine != "embedded/prompt+remote/x" || got[0].Severity != scanner.SeverityHigh {
-		t.Fatalf("merged %+v", got)
-	}
-}
-
 func TestSecrets(t *testing.T) {
 	var s remote.Secrets
 	s.Add("", "short", secret, secret+"_longer")
