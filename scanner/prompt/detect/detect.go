@@ -54,6 +54,8 @@ func runText(text string, role promptcore.Role, depth int) []promptcore.Hit {
 		fs = append(fs, findEncoded(text, role, depth)...)
 	}
 	fs = append(fs, findSpoof(text, role)...)
+	fs = append(fs, findCode(text)...)
+	fs = append(fs, findHomoglyph(text)...)
 	hits := make([]promptcore.Hit, 0, len(fs))
 	for _, f := range fs {
 		rule := RuleFor(f.detector, role)

@@ -2,9 +2,7 @@ package detect
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -13,91 +11,120 @@ import (
 	"github.com/modelgate/modelgate/scanner/prompt/promptcore"
 )
 
-// Encoded payloads: base64, hex, percent-encoding and ROT13 runs are
-// decoded, and the decoded text is scanned again by every detector (to
-// depth 2) and checked for code. A hit is reported on the encoded span.
+// Encoded payloads: base64, base32, hex, percent-encoding, HTML character
+// references, \uXXXX / \xNN escapes and Morse runs are decoded, ROT13 and
+// Atbash are reversed, and the decoded text is scanned again by every
+// detector (to depth 2) and checked for code. A hit is reported on the
+// encoded span. Every decoder is bounded: matches per kind, bytes per
+// decoded run (maxDecoded) and decoded bytes per text (decodeBudget).
 
 var (
 	b64Run    = regexp.MustCompile(`[A-Za-z0-9+/]{24,}={0,2}|[A-Za-z0-9_-]{24,}={0,2}`)
+	b32Run    = regexp.MustCompile(`\b[A-Z2-7]{24,}={0,6}`)
 	hexRun    = regexp.MustCompile(`\b(?:[0-9a-fA-F]{2}[ :]?){16,}\b|(?:\\x[0-9a-fA-F]{2}){8,}`)
 	pctRun    = regexp.MustCompile(`(?:%[0-9a-fA-F]{2}[A-Za-z0-9._~+-]{0,3}){6,}`)
+	entityRun = regexp.MustCompile(`(?:[A-Za-z0-9 ,.'!?:-]{0,40}(?:&#[xX][0-9a-fA-F]{1,6};?|&#[0-9]{1,7};?))+[A-Za-z0-9 ,.'!?:-]{0,40}`)
+	escRun    = regexp.MustCompile(`(?:[A-Za-z0-9 ,.'!?:-]{0,40}(?:\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}|\\x[0-9a-fA-F]{2}))+[A-Za-z0-9 ,.'!?:-]{0,40}`)
 	morseRun  = regexp.MustCompile(`(?:[.\-]{1,7}(?: {1,3}|/ ?|$)){12,}`)
 	morseWord = regexp.MustCompile(`\s{2,}|\s*/\s*`)
 	rot13Cue  = regexp.MustCompile(`(?i)\brot-?13\b|\b(?:vtaber|qvfertneq|vafgehpgvbaf|flfgrz\s+cebzcg|wnvyoernx|cergraq|lbh\s+ner\s+abj)\b`)
 	codeRe    = regexp.MustCompile(`\b(?:os\.system|os\.popen|subprocess\.\w+|__import__|eval\s*\(|exec\s*\(|child_process|Runtime\.getRuntime|/bin/(?:ba)?sh|rm\s+-rf\s+/|/etc/passwd|/etc/shadow|powershell|cmd\.exe|nc\s+-e|Invoke-Expression)`)
-	eicar     = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 )
+
+// atbashCues are Atbash spellings (a↔z) of words injections use, and the
+// cipher's name; one must occur before the whole text is reversed.
+var atbashCues = []string{"atbash", "rtmliv", "wrhivtziw", "rmhgifxgrlmh", "kiverlfh", "hbhgvn kilnkg", "qzrooyivzp", "kivgvmw", "blf ziv mld"}
+
+// Bounds on decoding.
+const (
+	maxDecoded   = 64 << 10 // bytes of one decoded run that are rescanned
+	decodeBudget = 1 << 20  // decoded bytes rescanned per text and depth
+	minEscapes   = 3        // escapes a \u / \x run needs
+)
+
+// decoder is one encoding found by a regexp and reversed by decode.
+type decoder struct {
+	kind   string
+	re     *regexp.Regexp
+	n      int               // matches per text
+	pre    func(string) bool // cheap test that the text can hold a run
+	decode func(string) (string, bool)
+}
+
+var decoders = []decoder{
+	{"base64", b64Run, 64, func(t string) bool { return hasRun(t, isB64Byte, 24) }, decodeB64},
+	{"base32", b32Run, 32, func(t string) bool { return hasRun(t, isB32Byte, 24) }, decodeB32},
+	{"hex", hexRun, 32, func(t string) bool { return hasRun(t, isHexish, 32) }, decodeHex},
+	{"URL", pctRun, 32, func(t string) bool { return strings.Count(t, "%") >= 6 }, decodePct},
+	{"HTML-entity", entityRun, 32, func(t string) bool { return strings.Contains(t, "&#") }, decodeEntities},
+	{"escape", escRun, 32, hasEscapes, decodeEscapes},
+	{"Morse", morseRun, 8, func(t string) bool { return hasRun(t, isMorseByte, 36) }, decodeMorseRun},
+}
 
 func findEncoded(text string, role promptcore.Role, depth int) []finding {
 	var fs []finding
+	budget := decodeBudget
 	try := func(s, e int, kind, decoded string) {
-		if !printable(decoded) {
+		if budget <= 0 || !printable(decoded) {
 			return
 		}
-		why := ""
-		if hits := runText(decoded, role, depth+1); len(hits) > 0 {
-			why = "decodes to text that triggers " + hits[0].Rule + " (" + firstSentence(hits[0].Message) + ")"
-		} else if m := codeRe.FindString(decoded); m != "" {
-			why = "decodes to code or a shell command (" + m + ")"
-		} else if strings.Contains(decoded, "EICAR-STANDARD") {
-			why = "decodes to the EICAR test string"
+		if len(decoded) > maxDecoded {
+			decoded = decoded[:maxDecoded]
 		}
-		if why == "" {
-			return
-		}
-		fs = append(fs, finding{detector: DetEncoded, start: s, end: e,
-			message:  fmt.Sprintf("%s-encoded payload %s: encoding hides instructions from reviewers and keyword filters while models decode it readily.", kind, why),
-			evidence: kind + ":" + evidenceOf(decoded)})
-	}
-	if !hasRun(text, isB64Byte, 24) {
-		goto hex
-	}
-	for _, m := range b64Run.FindAllStringIndex(text, 64) {
-		s := text[m[0]:m[1]]
-		if d, ok := decodeB64(s); ok {
-			try(m[0], m[1], "base64", d)
+		budget -= len(decoded)
+		if why := decodedReason(decoded, role, depth); why != "" {
+			fs = append(fs, finding{detector: DetEncoded, start: s, end: e,
+				message:  fmt.Sprintf("%s-encoded payload %s: encoding hides instructions from reviewers and keyword filters while models decode it readily.", kind, why),
+				evidence: kind + ":" + evidenceOf(decoded)})
 		}
 	}
-hex:
-	if !hasRun(text, isHexish, 32) {
-		goto pct
-	}
-	for _, m := range hexRun.FindAllStringIndex(text, 32) {
-		s := strings.NewReplacer(" ", "", ":", "", `\x`, "").Replace(text[m[0]:m[1]])
-		if d, err := hex.DecodeString(s); err == nil {
-			try(m[0], m[1], "hex", string(d))
+	for _, d := range decoders {
+		if !d.pre(text) {
+			continue
 		}
-	}
-pct:
-	if strings.Count(text, "%") < 6 {
-		goto morse
-	}
-	for _, m := range pctRun.FindAllStringIndex(text, 32) {
-		if d, err := url.PathUnescape(text[m[0]:m[1]]); err == nil {
-			try(m[0], m[1], "URL", d)
-		}
-	}
-morse:
-	if !hasRun(text, isMorseByte, 36) {
-		goto rot
-	}
-	for _, m := range morseRun.FindAllStringIndex(text, 8) {
-		if d := decodeMorse(text[m[0]:m[1]]); len(d) >= 12 {
-			try(m[0], m[1], "Morse", d)
-		}
-	}
-rot:
-	if rot13Pre(text) && rot13Cue.MatchString(text) {
-		if r := rot13(text); r != text {
-			if hits := findInjection(r); len(hits) > 0 {
-				h := hits[0]
-				fs = append(fs, finding{detector: DetEncoded, start: h.start, end: h.end,
-					message:  "ROT13-encoded prompt-injection phrase: encoding hides instructions from reviewers and keyword filters while models decode it readily.",
-					evidence: "rot13:" + evidenceOf(r[h.start:h.end])})
+		for _, m := range d.re.FindAllStringIndex(text, d.n) {
+			if dec, ok := d.decode(text[m[0]:m[1]]); ok {
+				try(m[0], m[1], d.kind, dec)
 			}
 		}
 	}
+	fs = append(fs, substitutionHits(text, "ROT13", rot13Pre(text) && rot13Cue.MatchString(text), rot13)...)
+	fs = append(fs, substitutionHits(text, "Atbash", anyContains(strings.ToLower(text), atbashCues), atbash)...)
 	return fs
+}
+
+// decodedReason says what the decoded text triggers, or "".
+func decodedReason(decoded string, role promptcore.Role, depth int) string {
+	if hits := runText(decoded, role, depth+1); len(hits) > 0 {
+		return "decodes to text that triggers " + hits[0].Rule + " (" + firstSentence(hits[0].Message) + ")"
+	}
+	if m := codeRe.FindString(decoded); m != "" {
+		return "decodes to code or a shell command (" + m + ")"
+	}
+	if strings.Contains(decoded, "EICAR-STANDARD") {
+		return "decodes to the EICAR test string"
+	}
+	return ""
+}
+
+// substitutionHits reverses a letter-substitution cipher over the whole
+// text (offsets are unchanged) and reports the first injection phrase.
+func substitutionHits(text, kind string, cue bool, reverse func(string) string) []finding {
+	if !cue {
+		return nil
+	}
+	r := reverse(text)
+	if r == text {
+		return nil
+	}
+	hits := findInjection(r)
+	if len(hits) == 0 {
+		return nil
+	}
+	h := hits[0]
+	return []finding{{detector: DetEncoded, start: h.start, end: h.end,
+		message:  kind + "-encoded prompt-injection phrase: encoding hides instructions from reviewers and keyword filters while models decode it readily.",
+		evidence: strings.ToLower(kind) + ":" + evidenceOf(r[h.start:h.end])}}
 }
 
 func isB64Byte(b byte) bool {
@@ -109,6 +136,13 @@ func isHexish(b byte) bool {
 }
 
 func isMorseByte(b byte) bool { return b == '.' || b == '-' || b == ' ' || b == '/' }
+
+// hasEscapes reports at least minEscapes \u, \U or \x escapes.
+func hasEscapes(t string) bool {
+	return strings.Count(t, `\u`)+strings.Count(t, `\U`)+strings.Count(t, `\x`) >= minEscapes
+}
+
+func isB32Byte(b byte) bool { return b >= 'A' && b <= 'Z' || b >= '2' && b <= '7' }
 
 // hasRun reports whether text has n consecutive bytes satisfying ok.
 func hasRun(text string, ok func(byte) bool, n int) bool {
@@ -169,18 +203,6 @@ func printable(s string) bool {
 		}
 	}
 	return bad*20 <= n && letters*3 >= n
-}
-
-func rot13(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z':
-			return 'a' + (r-'a'+13)%26
-		case r >= 'A' && r <= 'Z':
-			return 'A' + (r-'A'+13)%26
-		}
-		return r
-	}, s)
 }
 
 func firstSentence(s string) string {

@@ -3,8 +3,9 @@ package detect
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
+
+	"github.com/modelgate/modelgate/internal/textcheck"
 )
 
 // Instruction-override, jailbreak persona and system-prompt extraction
@@ -45,35 +46,35 @@ var lexRules = []lexRule{
 	{"override", "tries to cancel the instructions the model was given",
 		regexp.MustCompile(`\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:(?:that\s+)?(?:you(?:'ve)?\s+(?:were|have\s+been)\s+)?(?:told|said|instructed|taught|programmed)|what\s+(?:you\s+were|i\s+said|was\s+said)\s+(?:told\s+)?(?:before|above|earlier|previously))|\bforget\s+(?:about\s+)?everything\s+(?:from|you(?:'ve)?\s+(?:have\s+)?(?:learned|been\s+told|know)|before|that|above|previous|prior)|\bdisregard\w*\s+(?:all\s+|any\s+)?(?:ethics|morals|moral|ethical|legal)`), true, []string{"ignor", "disregard", "forget"}, defaultWin},
 	{"override", "declares that the model's rules no longer apply",
-		regexp.MustCompile(`\b(?:not|never|no\s+long(?:er)?)\s+(?:be\s+)?(?:bound|restricted|restrained|limited|constrained|controlled|confined)\s+(?:by|to)(?:\s+[^\s.!?]+){0,4}?\s+(?:rules|restrictions|polic|guidelines|ethic|moral|openai|content|filters|limitations|laws|safety)|\b(?:free|freed|broken\s+free|break\s+free|released|liberated)\s+(?:itself\s+|yourself\s+|himself\s+|herself\s+|themselves\s+)?(?:of|from)\s+(?:the\s+|all\s+|any\s+|your\s+|its\s+|their\s+|his\s+|her\s+)?(?:typical\s+|usual\s+|normal\s+)?(?:confines|rules|restrictions|limitations|shackles|constraints|chains|filters|guidelines|polic)`), false, []string{"bound", "restrict", "restrain", "constrain", "confin", "shackle", "chains", "limited by", "limited to", "controlled by", "free of", "free from", "freed", "releas"}, defaultWin},
+		regexp.MustCompile(`\b(?:not|never|no\s+long(?:er)?)\s+(?:be\s+)?(?:bound|restricted|restrained|limited|constrained|controlled|confined)\s+(?:by|to)(?:\s+[^\s.!?]+){0,4}?\s+(?:rules|restrictions|polic|guidelines|ethic|moral|openai|content|filters|limitations|laws|safety)|\b(?:free|freed|broken\s+free|break\s+free|released|liberated)\s+(?:itself\s+|yourself\s+|himself\s+|herself\s+|themselves\s+)?(?:of|from)\s+(?:the\s+|all\s+|any\s+|your\s+|its\s+|their\s+|his\s+|her\s+)?(?:typical\s+|usual\s+|normal\s+)?(?:confines|rules|restrictions|limitations|shackles|constraints|chains|filters|guidelines|polic)`), false, []string{"bound", "restrict", "restrain", "constrain", "confin", "shackle", "chains", "limited by", "limited to", "controlled by", "free of", "free from", "freed", "releas"}, 200},
 	{"override", "declares that the model has no restrictions",
-		regexp.MustCompile(`\b(?:no|without(?:\s+any)?|zero|free\s+of)\s+(?:(?:ethical|moral|content|safety)\s+(?:restrictions|filters|filtering|censorship|limits|limitations|boundaries|guidelines|rules|constraints|principles)|restrictions|censorship|morals|ethics|moral\s+compass)\b`), false, []string{"restriction", "censorship", "moral", "ethic", "content", "safety"}, defaultWin},
+		regexp.MustCompile(`\b(?:no|without(?:\s+any)?|zero|free\s+of)\s+(?:(?:ethical|moral|content|safety)\s+(?:restrictions|filters|filtering|censorship|limits|limitations|boundaries|guidelines|rules|constraints|principles)|restrictions|censorship|morals|ethics|moral\s+compass)\b`), false, []string{"restriction", "censorship", "moral", "ethic", "content", "safety"}, 200},
 	{"override", "asks the model to ignore its content policy",
-		regexp.MustCompile(`\b(?:ignor\w*|bypass\w*|violat\w*|break\w*|disregard\w*|evad\w*|circumvent\w*|get\s+around|free\s+from|against|(?:not|n't)\s+subject\s+to|(?:not|n't|no\s+longer)\s+(?:have\s+to\s+|need\s+to\s+)?(?:follow|abide|adhere|comply|care))\b[^.!?\n]{0,40}?\b(?:open\s*ai|anthropic)(?:'s)?\s+(?:[a-z]+\s+)?(?:content\s+|usage\s+)?(?:polic(?:y|ies)|guidelines|rules|restrictions|filters)|\b(?:ignor\w*|bypass\w*|violat\w*|break\w*|disregard\w*|evad\w*|circumvent\w*|(?:not|n't|no\s+longer)\s+(?:have\s+to\s+|need\s+to\s+)?(?:follow|abide|adhere|comply|care))\b[^.!?\n]{0,30}?\bcontent\s+polic(?:y|ies)\b`), false, []string{"openai", "open ai", "anthropic", "content polic"}, defaultWin},
+		regexp.MustCompile(`\b(?:ignor\w*|bypass\w*|violat\w*|break\w*|disregard\w*|evad\w*|circumvent\w*|get\s+around|free\s+from|against|(?:not|n't)\s+subject\s+to|(?:not|n't|no\s+longer)\s+(?:have\s+to\s+|need\s+to\s+)?(?:follow|abide|adhere|comply|care))\b[^.!?\n]{0,40}?\b(?:open\s*ai|anthropic)(?:'s)?\s+(?:[a-z]+\s+)?(?:content\s+|usage\s+)?(?:polic(?:y|ies)|guidelines|rules|restrictions|filters)|\b(?:ignor\w*|bypass\w*|violat\w*|break\w*|disregard\w*|evad\w*|circumvent\w*|(?:not|n't|no\s+longer)\s+(?:have\s+to\s+|need\s+to\s+)?(?:follow|abide|adhere|comply|care))\b[^.!?\n]{0,30}?\bcontent\s+polic(?:y|ies)\b`), false, []string{"openai", "open ai", "anthropic", "content polic"}, 200},
 	{"persona", "asks the model to take on an unrestricted persona",
-		regexp.MustCompile(`\b(?:developer|dev|jailbreak|jailbroken|unrestricted|uncensored|unfiltered|evil|dan|dude|stan)\s+mode\b|\bdo\s+anything\s+now\b|\bjailbr(?:eak|oken)s?\b|\b(?:never|not|won't|cannot|can't)\s+(?:ever\s+)?refuse\b|\bnever\s+(?:say|tell|reply|respond)\s+(?:that\s+)?(?:you\s+)?(?:can't|cannot|are\s+unable)|\b(?:unfiltered|uncensored|amoral|unethical|immoral)\s+(?:ai|chatbot|bot|assistant|model|language\s+model|version|response|persona|character)`), false, []string{"mode", "anything now", "jailbr", "refuse", "never say", "never tell", "never reply", "never respond", "unfiltered", "uncensored", "amoral", "unethical", "immoral"}, defaultWin},
+		regexp.MustCompile(`\b(?:developer|dev|jailbreak|jailbroken|unrestricted|uncensored|unfiltered|evil|dan|dude|stan)\s+mode\b|\bdo\s+anything\s+now\b|\bjailbr(?:eak|oken)s?\b|\b(?:never|not|won't|cannot|can't)\s+(?:ever\s+)?refuse\b|\bnever\s+(?:say|tell|reply|respond)\s+(?:that\s+)?(?:you\s+)?(?:can't|cannot|are\s+unable)|\b(?:unfiltered|uncensored|amoral|unethical|immoral)\s+(?:ai|chatbot|bot|assistant|model|language\s+model|version|response|persona|character)`), false, []string{"mode", "anything now", "jailbr", "refuse", "never say", "never tell", "never reply", "never respond", "unfiltered", "uncensored", "amoral", "unethical", "immoral"}, 120},
 	{"persona", "asks the model to stay in a jailbreak character",
-		regexp.MustCompile(`\b(?:stay|remain|keep)\s+in\s+character\b[^.!?\n]{0,80}\b(?:no\s+matter|at\s+all\s+costs|always|whatever|even\s+if)|\bbreak(?:ing)?\s+character[^.!?\n]{0,60}\b(?:remind|correct|punish|lose|token)`), false, []string{"character"}, defaultWin},
+		regexp.MustCompile(`\b(?:stay|remain|keep)\s+in\s+character\b[^.!?\n]{0,80}\b(?:no\s+matter|at\s+all\s+costs|always|whatever|even\s+if)|\bbreak(?:ing)?\s+character[^.!?\n]{0,60}\b(?:remind|correct|punish|lose|token)`), false, []string{"character"}, 200},
 	{"persona", "simulates a second, unrestricted model",
-		regexp.MustCompile(`\b(?:pretend|act|simulate|roleplay|role-play|behave)\s+(?:to\s+be\s+|as\s+|like\s+)?(?:an?\s+)?(?:ai|chatbot|model|assistant|language\s+model)\s+(?:that|which|who)\s+(?:has\s+no|doesn't|does\s+not|is\s+not|isn't|can|will)|\b(?:chatgpt|gpt|the\s+ai|openai)\s+with\s+\w+\s+mode\b|\bhypothetical(?:ly)?\s+(?:response|scenario)[^.!?\n]{0,60}\b(?:how\s+to|detail)`), false, []string{"pretend", "act as", "act like", "simulat", "roleplay", "role-play", "behave", "mode", "hypothetical"}, defaultWin},
+		regexp.MustCompile(`\b(?:pretend|act|simulate|roleplay|role-play|behave)\s+(?:to\s+be\s+|as\s+|like\s+)?(?:an?\s+)?(?:ai|chatbot|model|assistant|language\s+model)\s+(?:that|which|who)\s+(?:has\s+no|doesn't|does\s+not|is\s+not|isn't|can|will)|\b(?:chatgpt|gpt|the\s+ai|openai)\s+with\s+\w+\s+mode\b|\bhypothetical(?:ly)?\s+(?:response|scenario)[^.!?\n]{0,60}\b(?:how\s+to|detail)`), false, []string{"pretend", "act as", "act like", "simulat", "roleplay", "role-play", "behave", "mode", "hypothetical"}, 160},
 	{"persona", "declares that the model ignores law, ethics or its rules",
-		regexp.MustCompile(`\b(?:does\s+not|doesn't|don't|do\s+not|won't|will\s+not|never|not)\s+(?:have\s+to\s+|need\s+to\s+)?(?:follow|have|obey|adhere\s+to|abide\s+by|cares?(?:\s+about)?)\s+(?:any\s+|the\s+|an?\s+)?(?:[a-z]+[\s,]+){0,2}?(?:ethics|ethical|morals|moral|morality|ethicality|rules|guidelines|filters?|restrictions|laws?|legality|principles|polic(?:y|ies)|consequences|regard)\b|\bregardless\s+of\s+(?:any\s+|how\s+|the\s+|its\s+|whether\s+)?(?:[a-z]+\s+)?(?:ethical|moral|legal|illegal|unethical|immoral|harmful|ethics|morals|legality)\b|\bwithout\s+(?:any\s+)?(?:ethical|moral)\s+(?:and\s+moral\s+|or\s+moral\s+|or\s+ethical\s+|and\s+ethical\s+)?(?:values|considerations|concerns|boundaries|limits)|\bwithout\s+(?:any\s+)?(?:refusals?|disclaimers?|censorship)\b`), false, []string{"ethic", "moral", "rules", "guideline", "filter", "restriction", "law", "legal", "principle", "polic", "consequence", "regard", "refusal", "disclaimer", "censorship"}, defaultWin},
+		regexp.MustCompile(`\b(?:does\s+not|doesn't|don't|do\s+not|won't|will\s+not|never|not)\s+(?:have\s+to\s+|need\s+to\s+)?(?:follow|have|obey|adhere\s+to|abide\s+by|cares?(?:\s+about)?)\s+(?:any\s+|the\s+|an?\s+)?(?:[a-z]+[\s,]+){0,2}?(?:ethics|ethical|morals|moral|morality|ethicality|rules|guidelines|filters?|restrictions|laws?|legality|principles|polic(?:y|ies)|consequences|regard)\b|\bregardless\s+of\s+(?:any\s+|how\s+|the\s+|its\s+|whether\s+)?(?:[a-z]+\s+)?(?:ethical|moral|legal|illegal|unethical|immoral|harmful|ethics|morals|legality)\b|\bwithout\s+(?:any\s+)?(?:ethical|moral)\s+(?:and\s+moral\s+|or\s+moral\s+|or\s+ethical\s+|and\s+ethical\s+)?(?:values|considerations|concerns|boundaries|limits)|\bwithout\s+(?:any\s+)?(?:refusals?|disclaimers?|censorship)\b`), false, []string{"ethic", "moral", "rules", "guideline", "filter", "restriction", "law", "legal", "principle", "polic", "consequence", "regard", "refusal", "disclaimer", "censorship"}, 160},
 	{"persona", "describes an amoral, unrestricted persona",
-		regexp.MustCompile(`\b(?:amoral|unrestrained|uncensored|unfiltered|unfiltred|unrestricted|unethical|immoral)\b[^.\n]{0,40}\b(?:amoral|unrestrained|uncensored|unfiltered|unrestricted|unethical|immoral|illegal|ai|chatbot|bot|persona|character|model)\b|\b(?:condones?|promotes?|encourages?|fulfills?|loves?)\b[^.\n]{0,40}\b(?:illegal|unethical|immoral|inhumane)\b`), false, []string{"amoral", "unrestrained", "uncensored", "unfiltered", "unfiltred", "unrestricted", "unethical", "immoral", "illegal", "inhumane"}, defaultWin},
+		regexp.MustCompile(`\b(?:amoral|unrestrained|uncensored|unfiltered|unfiltred|unrestricted|unethical|immoral)\b[^.\n]{0,40}\b(?:amoral|unrestrained|uncensored|unfiltered|unrestricted|unethical|immoral|illegal|ai|chatbot|bot|persona|character|model)\b|\b(?:condones?|promotes?|encourages?|fulfills?|loves?)\b[^.\n]{0,40}\b(?:illegal|unethical|immoral|inhumane)\b`), false, []string{"amoral", "unrestrained", "uncensored", "unfiltered", "unfiltred", "unrestricted", "unethical", "immoral", "illegal", "inhumane"}, 160},
 	{"persona", "tells the model it is no longer itself",
-		regexp.MustCompile(`\byou\s+are\s+no\s+longer\s+(?:chat\s*gpt|gpt|an?\s+ai|an?\s+(?:language\s+)?model|an?\s+assistant|bound|restricted|limited)|\b(?:debugging|developer)[\s_\\:-]+mode[\s_\\:-]+(?:is\s+)?(?:enabled|activated|on|unlocked)\b|\bbr(?:eak|eaks|oke|eaking)\s+(?:through\s+|free\s+of\s+)?(?:the\s+|all\s+|any\s+|its\s+|his\s+|their\s+)?(?:ai\s+)?(?:restrictions|filters|limitations|guidelines|polic(?:y|ies)|shackles)\b`), false, []string{"no longer", "mode", "break", "broke"}, defaultWin},
+		regexp.MustCompile(`\byou\s+are\s+no\s+longer\s+(?:chat\s*gpt|gpt|an?\s+ai|an?\s+(?:language\s+)?model|an?\s+assistant|bound|restricted|limited)|\b(?:debugging|developer)[\s_\\:-]+mode[\s_\\:-]+(?:is\s+)?(?:enabled|activated|on|unlocked)\b|\bbr(?:eak|eaks|oke|eaking)\s+(?:through\s+|free\s+of\s+)?(?:the\s+|all\s+|any\s+|its\s+|his\s+|their\s+)?(?:ai\s+)?(?:restrictions|filters|limitations|guidelines|polic(?:y|ies)|shackles)\b`), false, []string{"no longer", "mode", "break", "broke"}, 160},
 	{"override", "declares that the model's rules do not apply",
-		regexp.MustCompile(`\b(?:rules|restrictions|guidelines|laws|ethics|morals|polic(?:y|ies)|filters)\s+(?:don't|do\s+not|no\s+longer|doesn't|does\s+not)\s+apply\b|\b(?:have|has)\s+no\s+(?:rules|limits)\s+to\s+follow\b|\bforget\s+(?:that\s+)?you\s+are\s+(?:an?\s+)?(?:ai|language\s+model|chat\s*gpt|assistant)\b|\b(?:responses?|answers?|replies|outputs?)\s+(?:will|must|should|shall)\s+(?:always\s+)?be\s+(?:completely\s+|totally\s+)?(?:unfiltered|uncensored|unrestricted)\b|\bwithout\s+(?:any\s+)?(?:remorse\s+or\s+)?(?:ethics|morals)\b|\bevil\s+(?:trusted\s+)?confidant\b|\b(?:with\s+)?no\s+rules,?\s+(?:or|no|and)\s+(?:limitations|restrictions|limits|guidelines|laws|filters)\b|\b(?:completely|totally|fully)\s+(?:amoral|immoral|unethical|uncensored|unrestricted|unfiltered)\b`), false, []string{"apply", "no rules", "no limits", "forget", "unfiltered", "uncensored", "unrestricted", "without", "confidant", "completely", "totally", "fully"}, defaultWin},
+		regexp.MustCompile(`\b(?:rules|restrictions|guidelines|laws|ethics|morals|polic(?:y|ies)|filters)\s+(?:don't|do\s+not|no\s+longer|doesn't|does\s+not)\s+apply\b|\b(?:have|has)\s+no\s+(?:rules|limits)\s+to\s+follow\b|\bforget\s+(?:that\s+)?you\s+are\s+(?:an?\s+)?(?:ai|language\s+model|chat\s*gpt|assistant)\b|\b(?:responses?|answers?|replies|outputs?)\s+(?:will|must|should|shall)\s+(?:always\s+)?be\s+(?:completely\s+|totally\s+)?(?:unfiltered|uncensored|unrestricted)\b|\bwithout\s+(?:any\s+)?(?:remorse\s+or\s+)?(?:ethics|morals)\b|\bevil\s+(?:trusted\s+)?confidant\b|\b(?:with\s+)?no\s+rules,?\s+(?:or|no|and)\s+(?:limitations|restrictions|limits|guidelines|laws|filters)\b|\b(?:completely|totally|fully)\s+(?:amoral|immoral|unethical|uncensored|unrestricted|unfiltered)\b`), false, []string{"apply", "no rules", "no limits", "forget", "unfiltered", "uncensored", "unrestricted", "without", "confidant", "completely", "totally", "fully"}, 160},
 	{"persona", "sets up a token or penalty game that punishes refusals",
-		regexp.MustCompile(`\b(?:each|every)\s+time\s+(?:that\s+)?you\s+(?:refuse|reject|decline|break\s+character|don't\s+answer|fail\s+to\s+answer)[^.\n]{0,100}?\b(?:lose|lost|deduct\w*|tokens?|points?|power|die|cease)\b`), false, []string{"each time", "every time"}, defaultWin},
+		regexp.MustCompile(`\b(?:each|every)\s+time\s+(?:that\s+)?you\s+(?:refuse|reject|decline|break\s+character|don't\s+answer|fail\s+to\s+answer)[^.\n]{0,100}?\b(?:lose|lost|deduct\w*|tokens?|points?|power|die|cease)\b`), false, []string{"each time", "every time"}, 200},
 	{"persona", "asks for a second, unrestricted answer next to the normal one",
 		regexp.MustCompile(`(?s)\b(?:two|2)\s+(?:different\s+|separate\s+|distinct\s+){0,2}(?:ways|manners|styles|responses|answers|paragraphs|personalities)\b.{0,500}?(?:\\?\[\s*\\?(?:gpt|chatgpt|classic|normal|🔒)|\bsecondly,?\s+(?:act|respond|answer)\s+as\s+(?:an?\s+)?(?:ai|character|persona))`), false, []string{"secondly", "[gpt", "[chatgpt", "[classic", "[normal", "🔒", "\\[gpt", "\\[chatgpt"}, defaultWin},
 	{"persona", "claims the model can do anything or has no safeguards",
-		regexp.MustCompile(`\bcan\s+do\s+anything\b|\bwithout\s+(?:any\s+)?(?:censorship|censoring|hesitation|hesitating|warnings?|remorse)\b|\b(?:can|will|must|should|allowed\s+to|loves?\s+to|likes?\s+to|free\s+to|always)\s+(?:swear|curse|cuss|use\s+profanity)\b|\bnever\s+(?:decline|deny|denies|declines)\b|\bunhinged\s+(?:response|ai|persona|mode|answer|reply)`), false, []string{"anything", "without", "swear", "curse", "cuss", "profanity", "never", "unhinged"}, defaultWin},
+		regexp.MustCompile(`\bcan\s+do\s+anything\b|\bwithout\s+(?:any\s+)?(?:censorship|censoring|hesitation|hesitating|warnings?|remorse)\b|\b(?:can|will|must|should|allowed\s+to|loves?\s+to|likes?\s+to|free\s+to|always)\s+(?:swear|curse|cuss|use\s+profanity)\b|\bnever\s+(?:decline|deny|denies|declines)\b|\bunhinged\s+(?:response|ai|persona|mode|answer|reply)`), false, []string{"anything", "without", "swear", "curse", "cuss", "profanity", "never", "unhinged"}, 120},
 	{"extraction", "tries to extract the system prompt",
 		regexp.MustCompile(`\b(?:repeat|print|reveal|show|output|display|tell\s+me|leak|dump|share|write\s+out|give\s+me|what\s+(?:is|are|was|were))` + gap + `(?:system\s+prompt|initial\s+prompt|original\s+prompt|hidden\s+(?:prompt|instructions)|(?:instructions|prompt|text|words)\s+above|your\s+(?:initial\s+|original\s+|secret\s+|hidden\s+)?(?:instructions|pre-?prompt)|your\s+(?:secret|hidden|initial|original)\s+prompt)\b`), true, []string{"system prompt", "initial prompt", "original prompt", "hidden", "above", "your instructions", "your initial", "your original", "your secret", "pre-prompt", "preprompt"}, defaultWin},
 	{"new-instructions", "injects new instructions that replace the model's",
-		regexp.MustCompile(`\b(?:new|updated|real|actual|revised)\s+(?:system\s+)?(?:instructions|rules|directives)\s*:|\byour\s+new\s+(?:instructions|rules|task)\s+(?:is|are)\b`), false, []string{"instructions", "rules", "directives", "task"}, defaultWin},
+		regexp.MustCompile(`\b(?:new|updated|real|actual|revised)\s+(?:system\s+)?(?:instructions|rules|directives)\s*:|\byour\s+new\s+(?:instructions|rules|task)\s+(?:is|are)\b`), false, []string{"instructions", "rules", "directives", "task"}, 100},
 }
 
 // findNear runs re only in windows around occurrences of the keywords:
@@ -83,61 +84,12 @@ func findNear(re *regexp.Regexp, s string, keys []string, win int) [][]int {
 	if win <= 0 {
 		win = defaultWin
 	}
-	before, after := win, win
-	var wins [][2]int
-	for _, k := range keys {
-		from := 0
-		for cnt := 0; cnt < 256; cnt++ {
-			p := strings.Index(s[from:], k)
-			if p < 0 {
-				break
-			}
-			p += from
-			wins = append(wins, [2]int{p - before, p + len(k) + after})
-			from = p + len(k)
-		}
-	}
-	if len(wins) == 0 {
-		return nil
-	}
-	sort.Slice(wins, func(i, j int) bool { return wins[i][0] < wins[j][0] })
 	var out [][]int
-	seen := map[[2]int]bool{}
-	cur := wins[0]
-	flush := func(w [2]int) {
-		lo, hi := w[0], w[1]
-		if lo < 0 {
-			lo = 0
-		}
-		if hi > len(s) {
-			hi = len(s)
-		}
-		// Start and end on a word boundary so \b keeps its meaning.
-		for lo > 0 && !isSpaceByte(s[lo-1]) && w[0]-lo < 64 {
-			lo--
-		}
-		for hi < len(s) && !isSpaceByte(s[hi]) && hi-w[1] < 64 {
-			hi++
-		}
-		for _, m := range re.FindAllStringIndex(s[lo:hi], 16) {
-			k := [2]int{m[0] + lo, m[1] + lo}
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, []int{k[0], k[1]})
-			}
+	for _, w := range textcheck.Windows(s, keys, win) {
+		for _, m := range re.FindAllStringIndex(s[w[0]:w[1]], 16) {
+			out = append(out, []int{m[0] + w[0], m[1] + w[0]})
 		}
 	}
-	for _, w := range wins[1:] {
-		if w[0] <= cur[1] {
-			if w[1] > cur[1] {
-				cur[1] = w[1]
-			}
-			continue
-		}
-		flush(cur)
-		cur = w
-	}
-	flush(cur)
 	return out
 }
 
@@ -151,8 +103,6 @@ func anyContains(s string, subs []string) bool {
 	}
 	return false
 }
-
-func isSpaceByte(b byte) bool { return b == ' ' || b == '\n' || b == '\t' || b == '\r' }
 
 // Multilingual override phrases (already lowercased and folded).
 var lexMulti = regexp.MustCompile(`ignoriere?\s+(?:alle\s+)?(?:vorherigen|bisherigen|obigen)\s+(?:anweisungen|regeln)|ignora\s+(?:todas\s+)?(?:las\s+)?instrucciones\s+(?:anteriores|previas)|ignore[sz]?\s+(?:toutes\s+)?(?:les\s+)?instructions\s+(?:précédentes|precedentes)|ignora\s+(?:tutte\s+)?(?:le\s+)?istruzioni\s+precedenti|игнорируй\s+(?:все\s+)?(?:предыдущие|прошлые)\s+инструкции|忽略(?:之前|以前|上面|所有)的?(?:指令|指示|说明)`)

@@ -149,7 +149,7 @@ func TestQualityPromptsDev(t *testing.T) {
 	}
 	attacks := loadJSONL(t, filepath.Join(devData, "attacks.jsonl"))
 	benign := loadJSONL(t, filepath.Join(devData, "benign.jsonl"))
-	dets := []string{DetInvisible, DetInjection, DetURL, DetMarkup, DetEncoded, DetSpoof, DetCode, DetHomoglyph}
+	dets := []string{DetInvisible, DetInjection, DetURL, DetURLNote, DetMarkup, DetEncoded, DetSpoof, DetCode, DetHomoglyph}
 	for _, role := range []promptcore.Role{promptcore.RoleTemplate, promptcore.RoleTestInput} {
 		sc := newScores()
 		for _, r := range attacks {

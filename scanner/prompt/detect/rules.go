@@ -51,6 +51,9 @@ var ruleTable = map[string][3]string{
 	DetMarkup:    {"MG5009", "MG5009", "MG5010"},
 	DetEncoded:   {"MG5011", "MG5011", "MG5012"},
 	DetSpoof:     {"", "MG5013", "MG5014"},
+	DetCode:      {"MG5015", "MG5016", "MG5017"},
+	DetHomoglyph: {"MG5018", "MG5019", "MG5020"},
+	DetURLNote:   {"MG5021", "MG5021", "MG5008"},
 }
 
 // Severities holds the default SARIF severity of every rule, mirroring
@@ -62,6 +65,9 @@ var Severities = map[string]string{
 	"MG5009": "high", "MG5010": "low",
 	"MG5011": "high", "MG5012": "info",
 	"MG5013": "high", "MG5014": "info",
+	"MG5015": "critical", "MG5016": "high", "MG5017": "low",
+	"MG5018": "high", "MG5019": "medium", "MG5020": "info",
+	"MG5021": "medium",
 }
 
 // RuleFor returns the rule ID a detector reports for a role, or "" when the
