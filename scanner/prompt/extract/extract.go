@@ -36,7 +36,9 @@
 // Limits: files over MaxFileSize (YAML over MaxYAMLSize) are refused,
 // JSONL, CSV and record lists stop after MaxRecords records, a JSON
 // document holds at most 1<<20 values, JSON and YAML nesting is capped at
-// 64 levels, and YAML aliases and merge keys are not followed.
+// 64 levels, a "---"-separated YAML stream is read to at most 1000
+// documents (later ones get sources prefixed "docs[i]."), and YAML aliases
+// and merge keys are not followed.
 package extract
 
 import (

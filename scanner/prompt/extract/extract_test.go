@@ -147,6 +147,12 @@ var cases = []struct {
 	{"models/qwen/chat_template.jinja", []seg{{chat, "template", "{% for message in messages %}"}}, nil},
 	{"prompts/langchain.yaml", []seg{{tmpl, "template", "Tell me a joke about {topic}."}},
 		[]loc{{0, "about", 5, 3, 71}, {0, " about", 4, 17, 68}}},
+	// A "---"-separated stream: every document, positions in the file.
+	{"prompts/multi.yaml", []seg{
+		{tmpl, "template", "Summarize {text}."},
+		{tmpl, "docs[1].template", "Translate {text} into French."},
+		{sys, "docs[3].messages[0].content", "Be terse."}, // docs[2] is empty
+	}, []loc{{1, "French", 6, 25, 96}, {2, "terse", 12, 17, 175}}},
 }
 
 func readFixture(t testing.TB, p string) []byte {

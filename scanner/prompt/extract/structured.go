@@ -19,14 +19,24 @@ func (e *emitter) jsonFile(f func(n *node, prefix string)) error {
 	return nil
 }
 
-// yamlFile parses the whole file as YAML and hands the tree to f.
+// yamlFile parses the whole file as YAML and hands each document's tree
+// to f: the first with no prefix, later ones of a multi-document stream
+// with "docs[i]." (i counts every document of the stream, empty ones
+// too) so sources stay distinct. Documents before a syntax
+// error are still handed over.
 func (e *emitter) yamlFile(f func(n *node, prefix string)) error {
-	n, err := parseYAML(e.x, 0, len(e.x.data))
-	if err != nil {
-		return err
+	docs, err := parseYAML(e.x, 0, len(e.x.data))
+	for i, n := range docs {
+		if n == nil {
+			continue
+		}
+		prefix := ""
+		if i > 0 {
+			prefix = fmt.Sprintf("docs[%d].", i)
+		}
+		f(n, prefix)
 	}
-	f(n, "")
-	return nil
+	return err
 }
 
 // jsonl reads JSON Lines: every non-blank line is one record. A malformed

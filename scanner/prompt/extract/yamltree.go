@@ -4,32 +4,42 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"unicode/utf8"
 
 	"github.com/modelgate/modelgate/scanner/prompt/promptcore"
 	"gopkg.in/yaml.v3"
 )
 
+// maxYAMLDocs bounds the documents read from one multi-document stream.
+const maxYAMLDocs = 1000
+
 // parseYAML parses data[start:end] (a whole file or a front matter block
-// starting at line firstLine) into the format-neutral tree. Aliases and
-// merge keys are not followed (no alias bombs); depth is capped.
-func parseYAML(x *fileIndex, start, end int) (*node, error) {
+// starting at line firstLine) into format-neutral trees, one per document
+// of a "---"-separated stream (at most maxYAMLDocs; an empty document
+// gives a nil tree, so indexes stay those of the stream). Aliases and merge keys are not followed (no alias bombs);
+// depth is capped.
+func parseYAML(x *fileIndex, start, end int) ([]*node, error) {
 	if end-start > MaxYAMLSize {
 		return nil, ErrTooLarge
 	}
-	var doc yaml.Node
-	if err := unmarshalYAML(x.data[start:end], &doc); err != nil {
-		return nil, err
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, errors.New("extract: empty YAML")
-	}
+	docs, err := unmarshalYAMLDocs(x.data[start:end], maxYAMLDocs)
 	lineBase := 0
 	if start > 0 {
 		lineBase = x.pos(start).Line - 1
 	}
 	c := &yconv{x: x, lineBase: lineBase}
-	return c.conv(doc.Content[0], 0), nil
+	out := make([]*node, len(docs))
+	empty := true
+	for i, doc := range docs {
+		if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+			out[i], empty = c.conv(doc.Content[0], 0), false
+		}
+	}
+	if empty && err == nil {
+		err = errors.New("extract: empty YAML")
+	}
+	return out, err
 }
 
 type yconv struct {
@@ -225,16 +235,26 @@ func align(d []byte, s int, text string, dq, sq bool, indent int) anchors {
 }
 
 // unmarshalYAML guards against panics inside the YAML library.
-func unmarshalYAML(d []byte, doc *yaml.Node) (err error) {
+// unmarshalYAMLDocs decodes up to max documents of a YAML stream. It
+// returns the documents read before an error together with the error.
+func unmarshalYAMLDocs(d []byte, max int) (docs []*yaml.Node, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("extract: YAML: %v", r)
 		}
 	}()
-	if err := yaml.Unmarshal(d, doc); err != nil {
-		return fmt.Errorf("extract: YAML: %w", err)
+	dec := yaml.NewDecoder(bytes.NewReader(d))
+	for len(docs) < max {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				return docs, nil
+			}
+			return docs, fmt.Errorf("extract: YAML: %w", err)
+		}
+		docs = append(docs, &doc)
 	}
-	return nil
+	return docs, nil
 }
 
 // blockIndent returns the indentation of the first non-blank line from s
