@@ -76,6 +76,7 @@ func (a *actionMode) applyInputs(fs *flag.FlagSet, o *scanOptions) error {
 	set("report-min", "report-min", func(v string) { o.reportMin = v })
 	set("category", "category", func(v string) { o.category = v })
 	set("sarif", "sarif-file", func(v string) { o.sarifFile = v })
+	set("json", "json-file", func(v string) { o.jsonFile = v })
 	set("comment", "comment", func(v string) { o.gh.comment = v })
 	setBool("upload-sarif", &o.gh.uploadSARIF)
 	setBool("annotations", &o.gh.annotations)

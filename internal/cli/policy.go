@@ -106,6 +106,9 @@ func (o *scanOptions) applyConfig(c *policy.Config) {
 	if c.FileTimeout != nil && unset("file-timeout") {
 		o.fileTimeout = *c.FileTimeout
 	}
+	if c.RemoteFailure != "" && unset("remote-failure") {
+		o.engines.failure = c.RemoteFailure
+	}
 }
 
 // configureScanners hands the policy's scanner settings to the scanners

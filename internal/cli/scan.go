@@ -57,7 +57,7 @@ type scanOptions struct {
 func scanFlags(o *scanOptions, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("modelgate scan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.format, "format", "text", "output format: text, json or sarif")
+	fs.StringVar(&o.format, "format", "text", "output format: text, json, sarif, gitlab-sast, codequality or cyclonedx")
 	fs.StringVar(&o.output, "output", "", "write the --format output to `FILE` instead of stdout")
 	fs.StringVar(&o.sarifFile, "sarif", "", "also write SARIF 2.1.0 to `FILE`")
 	fs.StringVar(&o.jsonFile, "json", "", "also write the JSON report to `FILE`")
