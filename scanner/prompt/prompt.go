@@ -31,7 +31,9 @@ const Name = "embedded/prompt"
 const maxFile = 10 << 20
 
 // Scanner scans prompt fixtures.
-type Scanner struct{}
+type Scanner struct {
+	refs *refState // nil: file references are recorded, not followed
+}
 
 var _ scanner.Scanner = (*Scanner)(nil)
 
@@ -47,7 +49,7 @@ func (*Scanner) Name() string { return Name }
 func (*Scanner) Accepts(f *scanner.File) bool { return f.Sniff.Format == format.Text }
 
 // Scan implements scanner.Scanner.
-func (*Scanner) Scan(ctx context.Context, in *scanner.Input) ([]scanner.Finding, error) {
+func (s *Scanner) Scan(ctx context.Context, in *scanner.Input) ([]scanner.Finding, error) {
 	data := make([]byte, min(in.Size, maxFile))
 	if _, err := in.R.ReadAt(data, 0); err != nil && err != io.EOF {
 		return nil, err
@@ -56,8 +58,9 @@ func (*Scanner) Scan(ctx context.Context, in *scanner.Input) ([]scanner.Finding,
 	if in.Member != "" {
 		name = in.Member
 	}
-	segs, err := extract.Extract(name, data)
-	if err != nil || len(segs) == 0 {
+	res, err := extract.ExtractAll(name, data)
+	segs := res.Segments
+	if err != nil || len(segs) == 0 && len(res.Refs) == 0 {
 		return nil, nil // not a prompt format: nothing to say
 	}
 	col := scanner.NewCollector(in, scanner.DefaultPerRuleCap)
@@ -70,6 +73,9 @@ func (*Scanner) Scan(ctx context.Context, in *scanner.Input) ([]scanner.Finding,
 		for _, h := range segmentHits(name, seg) {
 			add(col, in, seg, h)
 		}
+	}
+	if s.refs != nil && in.Member == "" {
+		s.followRefs(ctx, col, in, res.Refs)
 	}
 	return col.Findings(), nil
 }
@@ -125,11 +131,20 @@ func firstLine(s string) string {
 // add records a hit at its exact region in the file, through the
 // collector's per-rule cap.
 func add(col *scanner.Collector, in *scanner.Input, seg promptcore.Segment, h promptcore.Hit) {
+	addAt(col, in, "", seg, h)
+}
+
+// addAt is add for a segment of the file at path p ("" for the input
+// itself), such as a file the input references.
+func addAt(col *scanner.Collector, in *scanner.Input, p string, seg promptcore.Segment, h promptcore.Hit) {
 	msg := h.Message
 	if seg.Source != "" {
 		msg += " (in " + seg.Source + ", role " + string(seg.Role) + ")"
 	}
 	f := in.Finding(h.Rule, msg, h.Evidence)
+	if p != "" {
+		f.Location.Path, f.Location.Member = p, ""
+	}
 	start, end := seg.Locate(h.Start), seg.Locate(h.End)
 	f.Location.StartLine, f.Location.StartColumn = start.Line, start.Column
 	f.Location.EndLine, f.Location.EndColumn = end.Line, end.Column

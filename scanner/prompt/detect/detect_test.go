@@ -275,8 +275,12 @@ func TestSeveritiesMatchCatalogue(t *testing.T) {
 			}
 		}
 	}
-	if len(cat) != len(Severities) {
-		t.Errorf("prompt.yaml has %d rules, Severities %d", len(cat), len(Severities))
+	// The reference notes are the scanner's, not a detector's.
+	scannerRules := map[string]bool{"MG5022": true, "MG5023": true}
+	for id := range cat {
+		if Severities[id] == "" && !scannerRules[id] {
+			t.Errorf("%s is in prompt.yaml but not in Severities", id)
+		}
 	}
 }
 

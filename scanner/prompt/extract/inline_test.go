@@ -119,3 +119,40 @@ func TestExtractInline(t *testing.T) {
 		})
 	}
 }
+
+func TestRefPathAndRole(t *testing.T) {
+	for _, tt := range []struct {
+		target, want string
+		ok           bool
+	}{
+		{"file://prompts/a.txt", "prompts/a.txt", true},
+		{"file://prompts/chat.json", "prompts/chat.json", true},
+		{"file://prompts.py:make_prompt", "", false},
+		{"file://prompts/*.txt", "", false},
+		{"file://https://example.com/p.txt", "", false},
+		{"templates/t.j2", "templates/t.j2", true},
+		{"file://", "", false},
+	} {
+		got, ok := extract.RefPath(tt.target)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("RefPath(%q) = %q, %v; want %q, %v", tt.target, got, ok, tt.want, tt.ok)
+		}
+	}
+	for src, want := range map[string]promptcore.Role{
+		"prompts[0]": promptcore.RoleTemplate, "tests": promptcore.RoleTestInput,
+		"tests[1].vars.q": promptcore.RoleTestInput, "examples": promptcore.RoleExample,
+		"template_path": promptcore.RoleTemplate,
+	} {
+		if got := extract.RefRole(src); got != want {
+			t.Errorf("RefRole(%q) = %s, want %s", src, got, want)
+		}
+	}
+	segs, err := extract.ExtractRef(extract.Ref{Source: "tests[0].vars.q"}, "q.txt", []byte("What is 2+2?"))
+	if err != nil || len(segs) != 1 || segs[0].Role != promptcore.RoleTestInput || segs[0].Text != "What is 2+2?" {
+		t.Errorf("ExtractRef(txt) = %+v, %v", segs, err)
+	}
+	segs, _ = extract.ExtractRef(extract.Ref{Source: "prompts[0]"}, "p.json", []byte(`[{"role":"user","content":"Hi {{name}}"}]`))
+	if len(segs) != 1 || segs[0].Role != promptcore.RoleTemplate {
+		t.Errorf("ExtractRef(chat json) = %+v", segs)
+	}
+}
