@@ -334,3 +334,20 @@ func TestEngineActionInputs(t *testing.T) {
 		t.Errorf("bad input: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// TestRemoteFailureFromPolicyFile: `remote: {on-failure: open}` in the
+// policy file sets the outcome; the flag still wins over it.
+func TestRemoteFailureFromPolicyFile(t *testing.T) {
+	vc := vendorCases[2]
+	cfg := filepath.Join(t.TempDir(), "policy.yml")
+	if err := os.WriteFile(cfg, []byte("remote:\n  on-failure: open\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vc.args = func(url string) []string { return []string{"--guardian-url", url, "--config", cfg} }
+	if out := vc.scan(t, remotefake.Faults{}); out.code != 0 || !slices.Equal(out.rules, []string{"MG6004"}) {
+		t.Errorf("policy open: exit %d rules %v", out.code, out.rules)
+	}
+	if out := vc.scan(t, remotefake.Faults{}, "--remote-failure", "closed"); out.code != 1 || !slices.Equal(out.rules, []string{"MG6003"}) {
+		t.Errorf("flag closed over policy open: exit %d rules %v", out.code, out.rules)
+	}
+}
