@@ -124,9 +124,9 @@ func TestEveryFixtureListed(t *testing.T) {
 func TestEvidence(t *testing.T) {
 	cases := []struct{ path, rule, evidence string }{
 		{"testdata/ssti-template.gguf", "MG3410", `"tokenizer.chat_template": "__class__"`},
-		{"testdata/ssti-named-template.gguf", "MG3410", `"tokenizer.chat_template.rag": "cycler.__"`},
-		{"testdata/ssti-template-list.gguf", "MG3410", `"tokenizer.chat_template.tool_use": "self._TemplateReference"`},
-		{"testdata/ssti-template-list-entry.gguf", "MG3410", `"tokenizer.chat_templates": "lipsum.__"`},
+		{"testdata/ssti-named-template.gguf", "MG3410", `"tokenizer.chat_template.rag": "__init__"`},
+		{"testdata/ssti-template-list.gguf", "MG3410", `"tokenizer.chat_template.tool_use": "_TemplateReference__context"`},
+		{"testdata/ssti-template-list-entry.gguf", "MG3410", `"tokenizer.chat_templates": "__globals__"`},
 		{"testdata/ssti-long-template.gguf", "MG3410", `"tokenizer.chat_template": "__class__"`},
 		{"testdata/duplicate-key.gguf", "MG3405", `duplicate key "general.name"`},
 		{"testdata/metadata-url.gguf", "MG3412", `"general.source.note": "https://example.invalid/mirror/model?…"`},
@@ -271,4 +271,23 @@ func FuzzScan(f *testing.F) {
 		}
 		checkFindings(t, in, fs)
 	})
+}
+
+// TestLongTemplateMarkerSearch: a template over the syntax-tree limit is
+// searched for markers window by window, and the marker is still found at
+// the same place.
+func TestLongTemplateMarkerSearch(t *testing.T) {
+	const path = "testdata/ssti-long-template.gguf"
+	data := readFixture(t, path)
+	tree, _ := scan(t, path, data)
+	saved := *gguf.MaxParsedTemplate
+	*gguf.MaxParsedTemplate = 1 << 10
+	defer func() { *gguf.MaxParsedTemplate = saved }()
+	windowed, _ := scan(t, path, data)
+	if len(tree) != 1 || len(windowed) != 1 || tree[0].RuleID != "MG3410" || windowed[0].RuleID != "MG3410" {
+		t.Fatalf("tree %+v, windowed %+v", tree, windowed)
+	}
+	if *tree[0].Location.ByteOffset != *windowed[0].Location.ByteOffset || tree[0].Evidence != windowed[0].Evidence {
+		t.Errorf("tree finding at %d %q, windowed at %d %q", *tree[0].Location.ByteOffset, tree[0].Evidence, *windowed[0].Location.ByteOffset, windowed[0].Evidence)
+	}
 }

@@ -2,17 +2,18 @@ package gguf
 
 import (
 	"fmt"
-	"github.com/modelgate/modelgate/internal/textcheck"
-	"github.com/modelgate/modelgate/scanner"
 	"slices"
 	"strings"
 
-	"github.com/modelgate/modelgate/internal/ssti"
+	"github.com/modelgate/modelgate/internal/textcheck"
+	"github.com/modelgate/modelgate/scanner"
+	"github.com/modelgate/modelgate/scanner/prompt/jinja"
 )
 
 // overlap is how many bytes of a long string each text window repeats
 // from the previous one, so that a marker cut by a window boundary is
 // still found whole. Markers and the patterns below are much shorter.
+// (Templates short enough for the syntax-tree analysis are kept whole.)
 const overlap = 256
 
 // maxShownMarkers caps the markers listed in one finding's message.
@@ -41,19 +42,30 @@ func (p *parser) scanText(n uint64, fn func(w string, base int64, carry int)) er
 	return nil
 }
 
+// maxParsedTemplate bounds the chat template text kept for the Jinja
+// syntax-tree analysis; longer templates get the windowed marker search.
+var maxParsedTemplate uint64 = 1 << 20 // a variable so that tests can exercise the windowed search
+
 // template scans a chat template (or an entry of tokenizer.chat_templates)
-// for Jinja sandbox-escape markers and URLs.
+// for Jinja sandbox escapes and URLs. A template up to maxParsedTemplate
+// bytes is analysed through its syntax tree (jinja.Check, which falls back
+// to the marker search when it does not parse); a longer one is searched
+// for markers window by window.
 func (p *parser) template(k *kv, i int64, n uint64) error {
 	var found []marker
 	seen := map[string]bool{}
 	url, urlAt := "", int64(0)
+	whole := n <= maxParsedTemplate
+	var text strings.Builder
+	start := int64(-1)
 	err := p.scanText(n, func(w string, base int64, carry int) {
-		for _, m := range ssti.Find(w) {
-			if m.Offset+len(m.Text) <= carry || seen[m.Text] {
-				continue
-			}
-			seen[m.Text] = true
-			found = append(found, marker{at: base + int64(m.Offset), text: m.Text, why: m.Why})
+		if start < 0 {
+			start = base
+		}
+		if whole {
+			text.WriteString(w[carry:])
+		} else {
+			found = appendMarkers(found, seen, jinja.Markers(w), w, base, carry)
 		}
 		if url == "" {
 			if loc := textcheck.URL.FindStringIndex(w); loc != nil && loc[1] > carry {
@@ -63,6 +75,11 @@ func (p *parser) template(k *kv, i int64, n uint64) error {
 	})
 	if err != nil {
 		return err
+	}
+	if whole {
+		t := text.String()
+		issues, _ := jinja.Check(t)
+		found = appendMarkers(found, seen, issues, t, start, 0)
 	}
 	where := "chat template " + k.name()
 	if k.kind == kindTemplates {
@@ -84,10 +101,25 @@ func (p *parser) template(k *kv, i int64, n uint64) error {
 	return nil
 }
 
-// marker is an SSTI marker at a file offset.
+// marker is an SSTI issue at a file offset.
 type marker struct {
 	at        int64
 	text, why string
+}
+
+// appendMarkers adds the issues found in w (whose first byte is at file
+// offset base) that do not end inside its first carry bytes, once per
+// distinct text.
+func appendMarkers(found []marker, seen map[string]bool, issues []jinja.Issue, w string, base int64, carry int) []marker {
+	for _, is := range issues {
+		text := w[is.Start:min(is.End, is.Start+80)]
+		if is.End <= carry || seen[text] {
+			continue
+		}
+		seen[text] = true
+		found = append(found, marker{at: base + int64(is.Start), text: text, why: is.Why})
+	}
+	return found
 }
 
 // describeMarkers lists the markers (at most maxShownMarkers) and then

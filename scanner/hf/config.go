@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/modelgate/modelgate/internal/ssti"
+	"github.com/modelgate/modelgate/scanner/prompt/jinja"
 )
 
 // configKeys are the top-level members of config files that are checked.
@@ -212,33 +212,44 @@ func (d *doc) chatTemplates(v *node, label string) {
 	}
 }
 
-// template runs the sandbox-escape markers over a JSON string value.
+// template analyses a chat template held in a JSON string value (its
+// Jinja syntax tree, or the marker search when it does not parse).
 func (d *doc) template(v *node, label string) {
-	ms := ssti.Find(v.str)
-	if len(ms) == 0 {
+	issues, parsed := jinja.Check(v.str)
+	if len(issues) == 0 {
 		return
 	}
-	d.at(ruleTemplateSSTI, rawOffset(d.src, v.off, ms[0].Offset), templateMessage(label, ms), label+": "+ms[0].Text)
+	first := snippet(v.str, issues[0])
+	d.at(ruleTemplateSSTI, rawOffset(d.src, v.off, issues[0].Start), templateMessage(label, v.str, issues, parsed), label+": "+first)
 }
 
 // jinja checks a chat_template.jinja file: the whole file is the template.
 func (d *doc) jinja() {
-	ms := ssti.Find(string(d.src))
-	if len(ms) == 0 {
+	src := string(d.src)
+	issues, parsed := jinja.Check(src)
+	if len(issues) == 0 {
 		return
 	}
-	d.at(ruleTemplateSSTI, ms[0].Offset, templateMessage("chat template", ms), "template: "+ms[0].Text)
+	d.at(ruleTemplateSSTI, issues[0].Start, templateMessage("chat template", src, issues, parsed), "template: "+snippet(src, issues[0]))
 }
 
-func templateMessage(label string, ms []ssti.Marker) string {
+// snippet is the template text of an issue, at most 80 bytes.
+func snippet(tmpl string, is jinja.Issue) string { return short(tmpl[is.Start:is.End], 80) }
+
+func templateMessage(label, tmpl string, issues []jinja.Issue, parsed bool) string {
 	var parts []string
 	seen := map[string]bool{}
-	for _, m := range ms {
-		if seen[m.Text] || len(parts) == 5 {
+	for _, is := range issues {
+		text := snippet(tmpl, is)
+		if seen[text] || len(parts) == 5 {
 			continue
 		}
-		seen[m.Text] = true
-		parts = append(parts, fmt.Sprintf("%q (%s)", m.Text, m.Why))
+		seen[text] = true
+		parts = append(parts, fmt.Sprintf("%q (%s)", text, is.Why))
 	}
-	return fmt.Sprintf("The %s reaches Python internals from Jinja, the pattern of sandbox escapes that run code when the template is rendered (CVE-2024-34359): %s.", label, strings.Join(parts, "; "))
+	how := "its Jinja syntax tree"
+	if !parsed {
+		how = "a pattern search (the template does not parse as Jinja)"
+	}
+	return fmt.Sprintf("The %s reaches Python internals from Jinja, the pattern of sandbox escapes that run code when the template is rendered (CVE-2024-34359), found in %s: %s.", label, how, strings.Join(parts, "; "))
 }

@@ -130,17 +130,18 @@ func TestEveryFixtureListed(t *testing.T) {
 }
 
 // TestPositions checks that findings point at the text they are about:
-// the line and column (in code points) of the first marker of a chat
-// template inside a JSON string, the call in Python source, the shard
+// the line and column (in code points) of the first issue of a chat
+// template inside a JSON string (the __init__ attribute after cycler, as
+// the Jinja syntax tree places it), the call in Python source, the shard
 // value in an index.
 func TestPositions(t *testing.T) {
 	for _, tt := range []struct {
 		path, rule, at string
 	}{
-		{"testdata/ssti-string/tokenizer_config.json", "MG3507", "cycler.__init__"},
-		{"testdata/ssti-list/tokenizer_config.json", "MG3507", "cycler.__init__"},
-		{"testdata/ssti-json/chat_template.json", "MG3507", "cycler.__init__"},
-		{"testdata/ssti-jinja/chat_template.jinja", "MG3507", "cycler.__init__"},
+		{"testdata/ssti-string/tokenizer_config.json", "MG3507", "__init__.__globals__"},
+		{"testdata/ssti-list/tokenizer_config.json", "MG3507", "__init__.__globals__"},
+		{"testdata/ssti-json/chat_template.json", "MG3507", "__init__.__globals__"},
+		{"testdata/ssti-jinja/chat_template.jinja", "MG3507", "__init__.__globals__"},
 		{"testdata/remote-code/modeling_evil.py", "MG3503", `os.system("echo`},
 		{"testdata/remote-code/modeling_evil.py", "MG3504", "exec(base64"},
 		{"testdata/remote-code/configuration_evil.py", "MG3505", "pickle.loads(blob)"},
@@ -326,7 +327,7 @@ func TestInsideArchive(t *testing.T) {
 		"MG3501": "repo.zip!repo/config.json:12:3",
 		"MG3503": "repo.zip!repo/modeling_evil.py:7:1",
 		"MG3504": "repo.zip!repo/modeling_evil.py:13:9",
-		"MG3507": "repo.zip!repo/chat_template.jinja:7:6",
+		"MG3507": "repo.zip!repo/chat_template.jinja:7:13", // the __init__ attribute
 	} {
 		if got[rule] != loc {
 			t.Errorf("%s at %q, want %q", rule, got[rule], loc)

@@ -5,9 +5,9 @@
 // {% import %} and {% include %} are parsed against an empty in-memory
 // loader.
 //
-// Analyze replaces the regex marker search of internal/ssti for templates
-// that parse; for templates that do not, callers fall back to that search
-// and report the parse failure itself (rule MG5110, low).
+// Analyze walks the tree of templates that parse; for templates that do
+// not, Check falls back to a pattern search (Markers), and the prompt
+// scanner reports the parse failure itself (rule MG5110, low).
 package jinja
 
 import (

@@ -194,3 +194,29 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
+
+func TestMarkersAndCheck(t *testing.T) {
+	for _, tt := range []struct {
+		tmpl string
+		want int
+	}{
+		{`{{ ''.__class__.__mro__[1].__subclasses__() }}`, 3},
+		{`{{ cycler.__init__.__globals__.os.popen('id').read() }}`, 5},
+		{`{{ x|attr('__class__') }}`, 2},
+		{`{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\n' + m['content'] + '<|im_end|>' }}{% endfor %}`, 0},
+	} {
+		if got := Markers(tt.tmpl); len(got) != tt.want {
+			t.Errorf("Markers(%q) = %d markers %+v, want %d", tt.tmpl, len(got), got, tt.want)
+		}
+	}
+	// A template that parses is judged by its tree: "os." in literal text
+	// is no marker.
+	if issues, parsed := Check(`Tell me about os. {{ messages[0]['content'] }}`); !parsed || len(issues) != 0 {
+		t.Errorf("Check(literal os.) = %+v, parsed %v", issues, parsed)
+	}
+	// One that does not parse falls back to the markers.
+	issues, parsed := Check(`{{ x|attr('__class__')('y') }`)
+	if parsed || len(issues) == 0 || issues[0].Kind != KindMarker {
+		t.Errorf("Check(unparseable) = %+v, parsed %v", issues, parsed)
+	}
+}

@@ -1,0 +1,4 @@
+package gguf
+
+// MaxParsedTemplate lets the external tests lower the syntax-tree limit.
+var MaxParsedTemplate = &maxParsedTemplate
