@@ -159,7 +159,10 @@ type sameFinding struct {
 // embedded one and remote ones) reported identically, tagged with every
 // engine that found it ("embedded/pickle+remote/x") at the highest of
 // their severities. Repeats from one engine stay: they are distinct
-// occurrences, numbered by their fingerprints.
+// occurrences, numbered by their fingerprints; except that one engine's
+// finding on the same text span with the same evidence is the same
+// finding reached twice (a prompt file scanned on its own and through a
+// promptfoo file:// reference), and is kept once.
 func mergeEngines(fs []Finding) []Finding {
 	first := map[sameFinding]int{}
 	out := fs[:0:0]
@@ -167,7 +170,11 @@ func mergeEngines(fs []Finding) []Finding {
 		k := sameFinding{rule: f.RuleID, evidence: f.Evidence, loc: f.Location, offset: offsetOf(f.Location)}
 		k.loc.ByteOffset = nil
 		i, seen := first[k]
-		if !seen || slices.Contains(strings.Split(out[i].Engine, "+"), f.Engine) {
+		sameEngine := seen && slices.Contains(strings.Split(out[i].Engine, "+"), f.Engine)
+		if sameEngine && f.Location.StartLine > 0 && f.Evidence != "" {
+			continue
+		}
+		if !seen || sameEngine {
 			if !seen {
 				first[k] = len(out)
 			}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 
 	"github.com/modelgate/modelgate/scanner/format"
 )
@@ -117,6 +118,13 @@ type Settings struct {
 	// PickleAllow and PickleDeny add pickle globals to the built-in lists:
 	// "module.name" for one name, "module.*" for a whole module.
 	PickleAllow, PickleDeny []string
+	// RepoFS reads repository files by their display path, for scanners
+	// that follow references between files (promptfoo and LangChain
+	// file:// references); nil turns reference following off.
+	RepoFS fs.FS
+	// Root is the display path of the scan root, which references must
+	// stay inside ("" or "." for the working directory).
+	Root string
 }
 
 // Configurable is implemented by scanners that read Settings. Configure is

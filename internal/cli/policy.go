@@ -111,17 +111,20 @@ func (o *scanOptions) applyConfig(c *policy.Config) {
 	}
 }
 
-// configureScanners hands the policy's scanner settings to the scanners
-// that read them.
+// configureScanners hands the scanners the policy's settings and a view
+// of the repository (for references between prompt files).
 func (o *scanOptions) configureScanners(ss []scanner.Scanner) error {
-	if o.pol.cfg == nil {
-		return nil
+	root := filepath.ToSlash(filepath.Clean(scanRoot(o.paths)))
+	set := scanner.Settings{RepoFS: os.DirFS("."), Root: root}
+	if o.pol.cfg != nil {
+		set.PickleAllow, set.PickleDeny = o.pol.cfg.Pickle.Allow, o.pol.cfg.Pickle.Deny
 	}
-	set := scanner.Settings{PickleAllow: o.pol.cfg.Pickle.Allow, PickleDeny: o.pol.cfg.Pickle.Deny}
 	for _, s := range ss {
 		if c, ok := s.(scanner.Configurable); ok {
-			if err := c.Configure(set); err != nil {
+			if err := c.Configure(set); err != nil && o.pol.cfg != nil {
 				return fmt.Errorf("%s: %w", o.pol.cfg.Path, err)
+			} else if err != nil {
+				return err
 			}
 		}
 	}
