@@ -7,7 +7,9 @@ import (
 
 	"github.com/modelgate/modelgate/internal/textcheck"
 	"github.com/modelgate/modelgate/scanner"
+	"github.com/modelgate/modelgate/scanner/prompt/detect"
 	"github.com/modelgate/modelgate/scanner/prompt/jinja"
+	"github.com/modelgate/modelgate/scanner/prompt/promptcore"
 )
 
 // overlap is how many bytes of a long string each text window repeats
@@ -76,16 +78,19 @@ func (p *parser) template(k *kv, i int64, n uint64) error {
 	if err != nil {
 		return err
 	}
-	if whole {
-		t := text.String()
-		issues, _ := jinja.Check(t)
-		found = appendMarkers(found, seen, issues, t, start, 0)
-	}
 	where := "chat template " + k.name()
 	if k.kind == kindTemplates {
 		where = fmt.Sprintf("entry %d of %s", i, k.name())
 	} else if i >= 0 {
 		where = fmt.Sprintf("chat template %s (element %d)", k.name(), i)
+	}
+	if whole {
+		t := text.String()
+		issues, _ := jinja.Check(t)
+		found = appendMarkers(found, seen, issues, t, start, 0)
+		if p.promptHits(t, start, where) {
+			k.url = true // the prompt detectors reported the template's URLs, at medium or above
+		}
 	}
 	if len(found) > 0 {
 		p.rep.add(ruleSSTI, found[0].at,
@@ -99,6 +104,20 @@ func (p *parser) template(k *kv, i int64, n uint64) error {
 			fmt.Sprintf("%s: %s", k.name(), scanner.Quote(url)))
 	}
 	return nil
+}
+
+// promptHits runs the prompt-fixture detectors on a chat template (role
+// chat template: injected instructions, hidden characters, URLs, encoded
+// payloads, code) whose first byte is at file offset base, and reports
+// whether one of them was about a URL.
+func (p *parser) promptHits(t string, base int64, where string) (url bool) {
+	for _, h := range detect.Run(promptcore.Segment{Text: t, Role: promptcore.RoleChatTemplate, Source: where}) {
+		if h.Rule == detect.RuleFor(detect.DetURL, promptcore.RoleChatTemplate) || h.Rule == detect.RuleFor(detect.DetURLNote, promptcore.RoleChatTemplate) {
+			url = true
+		}
+		p.rep.add(h.Rule, base+int64(h.Start), fmt.Sprintf("%s: %s", where, h.Message), h.Evidence)
+	}
+	return url
 }
 
 // marker is an SSTI issue at a file offset.

