@@ -41,7 +41,10 @@ const (
 	ruleSSTI      = "MG3410" // chat template with sandbox-escape markers
 	ruleCode      = "MG3411" // code or shell text in general.* metadata
 	ruleURL       = "MG3412" // URL in general.* metadata or a chat template
-	ruleLegacy    = "MG3413" // legacy GGML file, not analysed
+	// ruleUnparsedTemplate is the prompt scanner's rule for a Jinja
+	// template that does not parse.
+	ruleUnparsedTemplate = "MG5110"
+	ruleLegacy           = "MG3413" // legacy GGML file, not analysed
 )
 
 const (

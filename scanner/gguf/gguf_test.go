@@ -58,6 +58,7 @@ var want = map[string][]string{
 	"testdata/ssti-big-endian.gguf":          {"MG3410"},
 	"testdata/ssti-long-template.gguf":       {"MG3410"},
 	"testdata/injected-template.gguf":        {"MG5004", "MG5007", "MG5021"},
+	"testdata/unparsable-template.gguf":      {"MG5110"},
 	"testdata/metadata-code.gguf":            {"MG3411", "MG3412"},
 	"testdata/metadata-url.gguf":             {"MG3412"},
 	"testdata/metadata-link-scheme.gguf":     {"MG3412"},
@@ -103,7 +104,7 @@ func TestFixtures(t *testing.T) {
 // checkFindings asserts what holds for every finding of every file.
 func checkFindings(t *testing.T, in *scanner.Input, fs []scanner.Finding) {
 	t.Helper()
-	scannertest.CheckFindings(t, in, fs, "MG34", "MG50") // prompt detectors run on chat templates
+	scannertest.CheckFindings(t, in, fs, "MG34", "MG50", "MG5110") // prompt detectors run on chat templates
 }
 
 // TestEveryFixtureListed makes sure a new fixture comes with expectations.

@@ -86,8 +86,13 @@ func (p *parser) template(k *kv, i int64, n uint64) error {
 	}
 	if whole {
 		t := text.String()
-		issues, _ := jinja.Check(t)
+		issues, parsed := jinja.Check(t)
 		found = appendMarkers(found, seen, issues, t, start, 0)
+		if !parsed {
+			p.rep.add(ruleUnparsedTemplate, start,
+				where+" does not parse as Jinja: it was searched for sandbox-escape markers instead of analysed, and llama.cpp or transformers may fail to render it",
+				fmt.Sprintf("%s: %d bytes", k.name(), len(t)))
+		}
 		if p.promptHits(t, start, where) {
 			k.url = true // the prompt detectors reported the template's URLs, at medium or above
 		}
