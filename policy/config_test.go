@@ -119,7 +119,7 @@ func jsonRoundTrip(t *testing.T, v any) any {
 	return out
 }
 
-func mustRead(t *testing.T, p string) []byte {
+func mustRead(t testing.TB, p string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(p)
 	if err != nil {
