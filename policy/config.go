@@ -50,6 +50,23 @@ type Config struct {
 	Suppressions  []Suppression
 	// Baseline is a baseline file, relative to Dir; "" for none.
 	Baseline string
+
+	// wd is the working directory when the file was read: reported paths
+	// are relative to it.
+	wd string
+}
+
+// Settings are the scanner settings the file asks for.
+func (c *Config) Settings() scanner.Settings {
+	return scanner.Settings{PickleAllow: c.Pickle.Allow, PickleDeny: c.Pickle.Deny}
+}
+
+// BaselinePath is the baseline file as a path to open; "" for none.
+func (c *Config) BaselinePath() string {
+	if c.Baseline == "" {
+		return ""
+	}
+	return filepath.Join(c.Dir, filepath.FromSlash(c.Baseline))
 }
 
 // RuleOverride changes a rule: turns it off or sets its severity.
@@ -157,7 +174,8 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	if err != nil {
 		abs = path
 	}
-	p := &configParser{file: path, cfg: &Config{Path: path, Dir: filepath.Dir(abs)}}
+	wd, _ := os.Getwd()
+	p := &configParser{file: path, cfg: &Config{Path: path, Dir: filepath.Dir(abs), wd: wd}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, &ConfigError{Path: path, Problems: []string{fmt.Sprintf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))}}
@@ -565,11 +583,7 @@ func joinFormats(fs []format.Format) string {
 func (c *Config) Rel(path string) (string, bool) {
 	abs := filepath.FromSlash(path)
 	if !filepath.IsAbs(abs) {
-		wd, err := os.Getwd()
-		if err != nil {
-			return path, true
-		}
-		abs = filepath.Join(wd, abs)
+		abs = filepath.Join(c.wd, abs)
 	}
 	rel, err := filepath.Rel(c.Dir, abs)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {

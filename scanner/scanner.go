@@ -132,3 +132,15 @@ type Settings struct {
 type Configurable interface {
 	Configure(Settings) error
 }
+
+// Configure hands the settings to every scanner that reads them.
+func Configure(ss []Scanner, set Settings) error {
+	for _, s := range ss {
+		if c, ok := s.(Configurable); ok {
+			if err := c.Configure(set); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -76,8 +76,8 @@ func (o *scanOptions) loadPolicy() error {
 		p.cfg = cfg
 		o.applyConfig(cfg)
 	}
-	if p.baseline == "" && p.cfg != nil && p.cfg.Baseline != "" {
-		p.baseline = filepath.Join(p.cfg.Dir, filepath.FromSlash(p.cfg.Baseline))
+	if p.baseline == "" && p.cfg != nil {
+		p.baseline = p.cfg.BaselinePath()
 	}
 	if p.baseline != "" {
 		b, err := policy.LoadBaseline(p.baseline)
@@ -114,21 +114,16 @@ func (o *scanOptions) applyConfig(c *policy.Config) {
 // configureScanners hands the scanners the policy's settings and a view
 // of the repository (for references between prompt files).
 func (o *scanOptions) configureScanners(ss []scanner.Scanner) error {
-	root := filepath.ToSlash(filepath.Clean(scanRoot(o.paths)))
-	set := scanner.Settings{RepoFS: os.DirFS("."), Root: root}
+	var set scanner.Settings
 	if o.pol.cfg != nil {
-		set.PickleAllow, set.PickleDeny = o.pol.cfg.Pickle.Allow, o.pol.cfg.Pickle.Deny
+		set = o.pol.cfg.Settings()
 	}
-	for _, s := range ss {
-		if c, ok := s.(scanner.Configurable); ok {
-			if err := c.Configure(set); err != nil && o.pol.cfg != nil {
-				return fmt.Errorf("%s: %w", o.pol.cfg.Path, err)
-			} else if err != nil {
-				return err
-			}
-		}
+	set.RepoFS, set.Root = os.DirFS("."), filepath.ToSlash(filepath.Clean(scanRoot(o.paths)))
+	err := scanner.Configure(ss, set)
+	if err != nil && o.pol.cfg != nil {
+		return fmt.Errorf("%s: %w", o.pol.cfg.Path, err)
 	}
-	return nil
+	return err
 }
 
 // selectChanged keeps the targets changed since --changed-since.

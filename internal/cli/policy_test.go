@@ -265,18 +265,8 @@ func TestBaseline(t *testing.T) {
 
 // TestChangedSince scans only what a branch changed.
 func TestChangedSince(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
 	root := repoRoot(t)
-	tree := t.TempDir()
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-C", tree, "-c", "user.name=t", "-c", "user.email=t@example.invalid"}, args...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	tree, git := gitRepo(t)
 	git("init", "-q", "-b", "main")
 	copyFile(t, filepath.Join(root, "testdata/demo/models/overlapping-tensors.safetensors"), filepath.Join(tree, "old.safetensors"))
 	git("add", ".")
@@ -324,20 +314,8 @@ func copyFile(t *testing.T, from, to string) {
 // against its base commit; a base git cannot find falls back to a full
 // scan with a warning.
 func TestActionChangedSinceAuto(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
 	root := repoRoot(t)
-	tree := t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-C", tree, "-c", "user.name=t", "-c", "user.email=t@example.invalid"}, args...)...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	tree, git := gitRepo(t)
 	git("init", "-q", "-b", "main")
 	copyFile(t, filepath.Join(root, "testdata/demo/models/overlapping-tensors.safetensors"), filepath.Join(tree, "old.safetensors"))
 	git("add", ".")
@@ -363,5 +341,24 @@ func TestActionChangedSinceAuto(t *testing.T) {
 	}
 	if r := scan("0123456789abcdef0123456789abcdef01234567"); r.code != 1 || !strings.Contains(r.stderr, "scanning everything") {
 		t.Errorf("unknown base: exit %d, want 1 from the full scan\n%s", r.code, r.stderr)
+	}
+}
+
+// gitRepo makes an empty directory for a git work tree and returns it with
+// a function that runs git in it (skipping the test without git).
+func gitRepo(t *testing.T) (string, func(args ...string) string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	tree := t.TempDir()
+	return tree, func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", tree, "-c", "user.name=t", "-c", "user.email=t@example.invalid"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/modelgate/modelgate/internal/version"
@@ -113,16 +112,11 @@ func runConfigCheck(args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	set := scanner.Settings{PickleAllow: cfg.Pickle.Allow, PickleDeny: cfg.Pickle.Deny}
-	for _, s := range list.All() {
-		if c, ok := s.(scanner.Configurable); ok {
-			if err := c.Configure(set); err != nil {
-				return fmt.Errorf("%s: %w", cfg.Path, err)
-			}
-		}
+	if err := scanner.Configure(list.All(), cfg.Settings()); err != nil {
+		return fmt.Errorf("%s: %w", cfg.Path, err)
 	}
-	if cfg.Baseline != "" {
-		if _, err := policy.LoadBaseline(filepath.Join(cfg.Dir, filepath.FromSlash(cfg.Baseline))); err != nil {
+	if p := cfg.BaselinePath(); p != "" {
+		if _, err := policy.LoadBaseline(p); err != nil {
 			return err
 		}
 	}
